@@ -1,0 +1,89 @@
+import type { Command } from './types.ts';
+import { parse, requirePositional } from '../args.ts';
+import { table } from '../context.ts';
+import { UserError } from '../../core/util/errors.ts';
+import { PRESETS, findPreset, normaliseBaseUrl, type ProviderType } from '../../core/providers/presets.ts';
+import { describeKey } from './key-status.ts';
+
+const USAGE = `Usage:
+  airlock provider add <id> [--type openai|openai-compatible|anthropic|gemini] [--preset NAME] [--base-url URL] [--key-env VAR] [--models a,b] [--json]
+  airlock provider list [--json]
+  airlock provider remove <id>
+
+Presets (fill --type and --base-url): ${PRESETS.map((p) => p.id).join(', ')}.
+An <id> that names a preset uses it, e.g. \`airlock provider add openai --key-env OPENAI_API_KEY\`.
+--key-env names an environment variable read at request time; its value is never written to disk.`;
+
+const TYPES: ProviderType[] = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
+const ID_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+export const providerCommand: Command = {
+  summary: 'add, list and remove upstream AI providers',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    const { io } = ctx;
+    if (sub === 'add') {
+      const { values, positionals } = parse(
+        rest,
+        { type: { type: 'string' }, preset: { type: 'string' }, 'base-url': { type: 'string' }, 'key-env': { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' } },
+        USAGE,
+      );
+      const id = requirePositional(positionals, 0, 'provider id', USAGE);
+      if (!ID_RE.test(id)) throw new UserError(`Provider id '${id}' is not valid: use lower-case letters, digits, '.', '_' or '-' (it is the prefix in model names like '${id.toLowerCase()}/gpt-4o').`, 2);
+      const preset = findPreset(values.preset ?? id);
+      if (values.preset && !preset) throw new UserError(`Unknown preset '${values.preset}'. Presets: ${PRESETS.map((p) => p.id).join(', ')}.`, 2);
+      const type = (values.type ?? preset?.type) as ProviderType | undefined;
+      if (!type) throw new UserError(`'${id}' is not a preset, so --type is needed (${TYPES.join(', ')}), with --base-url.`, 2);
+      if (!TYPES.includes(type)) throw new UserError(`Unknown --type '${type}'. Use one of: ${TYPES.join(', ')}.`, 2);
+      const rawUrl = values['base-url'] ?? preset?.baseUrl;
+      if (!rawUrl) throw new UserError(`--base-url is needed for a ${type} provider that is not a preset (e.g. --base-url https://api.example.com/v1).`, 2);
+      let baseUrl: string;
+      try {
+        baseUrl = normaliseBaseUrl(rawUrl);
+      } catch (err) {
+        throw new UserError((err as Error).message, 2);
+      }
+      const keyEnv = values['key-env'] ?? null;
+      if (keyEnv !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) {
+        throw new UserError(`--key-env takes the NAME of an environment variable (like OPENAI_API_KEY), not a key.`, 2);
+      }
+      const core = ctx.core();
+      if (core.providers.get(id)) throw new UserError(`Provider '${id}' already exists. Remove it first with \`airlock provider remove ${id}\`.`);
+      const options: Record<string, unknown> = {};
+      if (values.models) options.models = values.models.split(',').map((s) => s.trim()).filter(Boolean);
+      const rec = core.providers.add({ id, type, preset: preset?.id ?? null, baseUrl, keyEnv, options });
+      if (values.json) io.out(JSON.stringify({ id: rec.id, type: rec.type, preset: rec.preset, base_url: rec.baseUrl, key_env: rec.keyEnv }));
+      else {
+        io.out(`Added provider '${id}' (${type}, ${baseUrl}).`);
+        if (!keyEnv && !(preset?.local)) io.out(`Next: store its key with \`airlock key set ${id}\` (or re-add it with --key-env VAR).`);
+        io.out(`Models are addressed as '${id}/<model>'.`);
+      }
+      return 0;
+    }
+    if (sub === 'list' || sub === 'ls') {
+      const { values } = parse(rest, { json: { type: 'boolean' } }, USAGE);
+      const core = ctx.core();
+      const list = core.providers.list();
+      const withKeys = await Promise.all(list.map(async (p) => ({ p, key: await describeKey(ctx, p) })));
+      if (values.json) {
+        io.out(JSON.stringify(withKeys.map(({ p, key }) => ({ id: p.id, type: p.type, preset: p.preset, base_url: p.baseUrl, key_env: p.keyEnv, key }))));
+        return 0;
+      }
+      if (list.length === 0) {
+        io.out('No providers yet. Add one with `airlock provider add openai --key-env OPENAI_API_KEY`.');
+        return 0;
+      }
+      io.out(table([['ID', 'TYPE', 'BASE URL', 'KEY'], ...withKeys.map(({ p, key }) => [p.id, p.type, p.baseUrl, `key: ${key}`])]));
+      return 0;
+    }
+    if (sub === 'remove' || sub === 'rm') {
+      const { positionals } = parse(rest, {}, USAGE);
+      const id = requirePositional(positionals, 0, 'provider id', USAGE);
+      if (!ctx.core().providers.remove(id)) throw new UserError(`No provider named '${id}'. See \`airlock provider list\`.`);
+      io.out(`Removed provider '${id}'.`);
+      return 0;
+    }
+    throw new UserError(sub ? `Unknown subcommand 'provider ${sub}'.\n\n${USAGE}` : USAGE, 2);
+  },
+};

@@ -1,0 +1,121 @@
+import crypto from 'node:crypto';
+import { openDatabase, type DB } from './store/db.ts';
+import { databasePath } from './paths.ts';
+import { ProvidersRepo } from './store/providers-repo.ts';
+import { ClientsRepo, hashToken, type ClientRecord } from './store/clients-repo.ts';
+import { SettingsRepo } from './store/settings-repo.ts';
+import { RequestLog } from './store/requests-repo.ts';
+import { toRuntime, type ProviderRuntime } from './providers/registry.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import { mergeGatewaySettings, type GatewaySettings } from './config.ts';
+
+/** What the shell (Electron main, or the CLI) hands to core. */
+export interface CoreDeps {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** The OS keychain adapter; null where none is available (keys then come from the environment only). */
+  secrets?: SecretStore | null;
+}
+
+/**
+ * The configuration the gateway reads on every request, kept in memory and reloaded only when the
+ * database changed: writes from another process (the CLI) bump SQLite's data_version; writes in this
+ * process call invalidate().
+ */
+export class LiveConfig {
+  private readonly db: DB;
+  private readonly dataVersion;
+  private version = -1;
+  private stale = true;
+  providers = new Map<string, ProviderRuntime>();
+  clients: ClientRecord[] = [];
+  gateway: GatewaySettings = mergeGatewaySettings(undefined);
+
+  private readonly repos: { providers: ProvidersRepo; clients: ClientsRepo; settings: SettingsRepo };
+
+  constructor(db: DB, repos: { providers: ProvidersRepo; clients: ClientsRepo; settings: SettingsRepo }) {
+    this.db = db;
+    this.repos = repos;
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** Cheap when nothing changed: one PRAGMA read. */
+  refresh(): this {
+    const v = this.dataVersion.get() as number;
+    if (v === this.version && !this.stale) return this;
+    this.version = v;
+    this.stale = false;
+    const providers = new Map<string, ProviderRuntime>();
+    for (const rec of this.repos.providers.list()) {
+      try {
+        providers.set(rec.id, toRuntime(rec));
+      } catch (err) {
+        console.error(`airlock: provider '${rec.id}' is misconfigured and was skipped: ${(err as Error).message}`);
+      }
+    }
+    this.providers = providers;
+    this.clients = this.repos.clients.active();
+    this.gateway = mergeGatewaySettings(this.repos.settings.get<Partial<GatewaySettings> | undefined>('gateway', undefined));
+    return this;
+  }
+
+  /** Finds the client a token belongs to, comparing SHA-256 digests in constant time. */
+  authenticate(token: string): ClientRecord | null {
+    const digest = hashToken(token);
+    let found: ClientRecord | null = null;
+    // Every active client is compared, match or not, so timing does not reveal which one matched.
+    for (const c of this.clients) {
+      if (c.tokenHash.length === digest.length && crypto.timingSafeEqual(c.tokenHash, digest)) found = c;
+    }
+    return found;
+  }
+}
+
+export class Core {
+  readonly dataDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly secrets: SecretStore | null;
+  readonly db: DB;
+  readonly providers: ProvidersRepo;
+  readonly clients: ClientsRepo;
+  readonly settings: SettingsRepo;
+  readonly requestLog: RequestLog;
+  readonly live: LiveConfig;
+  private readonly usedClients = new Set<number>();
+
+  constructor(deps: CoreDeps) {
+    this.dataDir = deps.dataDir;
+    this.env = deps.env ?? process.env;
+    this.secrets = deps.secrets ?? null;
+    this.db = openDatabase(databasePath(deps.dataDir));
+    this.providers = new ProvidersRepo(this.db);
+    this.clients = new ClientsRepo(this.db);
+    this.settings = new SettingsRepo(this.db);
+    this.requestLog = new RequestLog(this.db);
+    this.live = new LiveConfig(this.db, this);
+    const invalidate = () => this.live.invalidate();
+    this.providers.onChange = invalidate;
+    this.clients.onChange = invalidate;
+    this.settings.onChange = invalidate;
+    // last_used_at is written with the request log's batch, not on the hot path.
+    this.requestLog.onFlush = () => {
+      if (this.usedClients.size === 0) return;
+      const ids = [...this.usedClients];
+      this.usedClients.clear();
+      this.clients.touch(ids, Date.now());
+    };
+  }
+
+  markClientUsed(id: number): void {
+    this.usedClients.add(id);
+  }
+
+  close(): void {
+    this.requestLog.flush();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '../core.ts';
+import type { ClientRecord } from '../store/clients-repo.ts';
+import type { InboundProtocol } from '../protocols/inbound.ts';
+import type { ProviderRuntime } from '../providers/registry.ts';
+import type { ModelInfo, Usage } from '../routing/catalog.ts';
+
+/** One place a request may be sent: a provider and the model id that provider knows it by. */
+export interface RouteCandidate {
+  provider: ProviderRuntime;
+  model: string;
+  info: ModelInfo | undefined;
+}
+
+/** Types and counts of what DLP found; never the values. */
+export interface DlpFinding {
+  type: string;
+  count: number;
+  action: string;
+}
+
+/** Everything the stages know about one gateway call. Stages read and fill it in order. */
+export interface RequestContext {
+  readonly id: string;
+  readonly ts: number;
+  /** performance.now() at arrival: latency and time to first token are measured from here. */
+  readonly t0: number;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly core: Core;
+  readonly protocol: InboundProtocol;
+  /** Fires when the client goes away, so the upstream call is aborted too. */
+  readonly abort: AbortController;
+  client: ClientRecord | null;
+  /** The parsed JSON body. Stages may rewrite it (routing, masking) before the provider stage sends it. */
+  body: Record<string, unknown>;
+  requestedModel: string | null;
+  stream: boolean;
+  wantsUsage: boolean;
+  candidates: RouteCandidate[];
+  target: RouteCandidate | null;
+  routeRule: string | null;
+  attempts: number;
+  usage: Usage | null;
+  usageEstimated: boolean;
+  status: number;
+  errorType: string | null;
+  ttftMs: number | null;
+  cacheHit: boolean;
+  dlp: DlpFinding[] | null;
+  tags: string | null;
+  /** Provider keys this request used: scrubbed from anything that goes back to the client. */
+  readonly keys: string[];
+  /** Set once the response has been fully written or failed. */
+  done: boolean;
+}

@@ -1,0 +1,38 @@
+import type { RequestContext } from '../context.ts';
+import { costOf } from '../../routing/catalog.ts';
+import { settleBudget } from './budget.ts';
+
+/** Stage 8, settle: price what was used and write the request row (types and counts only). */
+export function settle(ctx: RequestContext): void {
+  settleBudget(ctx);
+  const t = ctx.target;
+  const u = ctx.usage;
+  let cost: number | null = null;
+  if (u && t) cost = t.provider.local && !t.info ? 0 : costOf(t.info, u);
+  ctx.core.requestLog.record({
+    ts: ctx.ts,
+    client: ctx.client?.name ?? null,
+    inbound: ctx.protocol.id,
+    requestedModel: ctx.requestedModel,
+    provider: t?.provider.id ?? null,
+    model: t?.model ?? null,
+    status: ctx.status,
+    errorType: ctx.errorType,
+    stream: ctx.stream,
+    inputTokens: u ? u.input : null,
+    cachedTokens: u ? u.cached : null,
+    cacheWriteTokens: u ? u.cacheWrite : null,
+    outputTokens: u ? u.output : null,
+    usageEstimated: ctx.usageEstimated,
+    costUsd: cost,
+    requestedCostUsd: cost,
+    cacheHit: ctx.cacheHit,
+    attempts: ctx.attempts,
+    routeRule: ctx.routeRule,
+    dlp: ctx.dlp ? JSON.stringify(ctx.dlp) : null,
+    tags: ctx.tags,
+    latencyMs: performance.now() - ctx.t0,
+    ttftMs: ctx.ttftMs,
+  });
+  if (ctx.client) ctx.core.markClientUsed(ctx.client.id);
+}

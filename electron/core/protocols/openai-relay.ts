@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import type { RequestContext } from '../pipeline/context.ts';
+import type { UpstreamResponse } from '../providers/openai-compatible.ts';
+import { upstreamHttpError, upstreamNetworkError } from '../providers/upstream-errors.ts';
+import { GatewayError } from '../util/errors.ts';
+import { SseReader } from './sse.ts';
+import { estimateTokens, fromOpenAIUsage } from './openai-usage.ts';
+import { openAIErrorBody } from './openai-errors.ts';
+
+const USAGE_RE = /"usage"\s*:\s*\{/;
+
+export function airlockHeaders(ctx: RequestContext): Record<string, string> {
+  const t = ctx.target;
+  const h: Record<string, string> = { 'x-airlock-request-id': ctx.id, 'x-airlock-attempts': String(ctx.attempts), 'x-airlock-cache': ctx.cacheHit ? 'hit' : 'miss' };
+  if (t) {
+    h['x-airlock-provider'] = t.provider.id;
+    h['x-airlock-model'] = t.model;
+  }
+  return h;
+}
+
+/** Reads an upstream error body (bounded) and throws it as a gateway error. */
+export async function throwUpstreamError(ctx: RequestContext, up: UpstreamResponse): Promise<never> {
+  let text = '';
+  try {
+    text = (await up.body.text()).slice(0, 64 * 1024);
+  } catch {
+    /* body cut: the status still says enough */
+  }
+  throw upstreamHttpError(ctx.target!.provider.id, up.status, up.headers, text, ctx.keys);
+}
+
+/** Non-streaming OpenAI-to-OpenAI: the upstream body is passed through byte for byte; usage is read from it. */
+export async function relayOpenAIJson(ctx: RequestContext, up: UpstreamResponse): Promise<void> {
+  if (up.status >= 400) await throwUpstreamError(ctx, up);
+  const buf = Buffer.from(await up.body.arrayBuffer());
+  try {
+    const j = JSON.parse(buf.toString('utf8'));
+    ctx.usage = fromOpenAIUsage(j?.usage);
+  } catch {
+    /* not JSON: pass it on, tokens unknown */
+  }
+  ctx.status = up.status;
+  ctx.ttftMs = performance.now() - ctx.t0;
+  ctx.res.writeHead(up.status, {
+    'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json',
+    'content-length': buf.length,
+    ...airlockHeaders(ctx),
+  });
+  ctx.res.end(buf);
+}
+
+/**
+ * Streaming OpenAI-to-OpenAI: events are relayed as they arrive (one write per upstream chunk, honouring
+ * backpressure). Usage is always requested upstream; its extra chunk is dropped when the client did not ask.
+ */
+export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamResponse): Promise<void> {
+  if (up.status >= 400) await throwUpstreamError(ctx, up);
+  const ctype = String(up.headers['content-type'] ?? '');
+  if (!ctype.includes('text/event-stream')) return relayOpenAIJson(ctx, up);
+  const res = ctx.res;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...airlockHeaders(ctx),
+  });
+  ctx.status = 200;
+  let pending = '';
+  let outChars = 0;
+  let upstreamError: string | null = null;
+  const reader = new SseReader({
+    onComment: (c) => {
+      pending += `:${c}\n\n`;
+    },
+    onEvent: (e) => {
+      const data = e.data;
+      if (data !== '[DONE]') {
+        let chunk: any;
+        try {
+          chunk = JSON.parse(data);
+        } catch {
+          chunk = null;
+        }
+        if (chunk) {
+          if (chunk.error) upstreamError = chunk.error.message ?? 'error';
+          if (USAGE_RE.test(data)) {
+            const u = fromOpenAIUsage(chunk.usage);
+            if (u) ctx.usage = u;
+            if (!ctx.wantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return;
+          }
+          const d = chunk.choices?.[0]?.delta;
+          if (d) {
+            if (typeof d.content === 'string') outChars += d.content.length;
+            if (typeof d.reasoning_content === 'string') outChars += d.reasoning_content.length;
+            if (Array.isArray(d.tool_calls)) for (const tc of d.tool_calls) outChars += tc.function?.arguments?.length ?? 0;
+          }
+        }
+      }
+      if (ctx.ttftMs === null) ctx.ttftMs = performance.now() - ctx.t0;
+      pending += e.event ? `event: ${e.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+    },
+  });
+  try {
+    for await (const chunk of up.body) {
+      reader.push(chunk as Buffer);
+      if (pending) {
+        const ok = res.write(pending);
+        pending = '';
+        if (!ok) await once(res, 'drain', { signal: ctx.abort.signal });
+      }
+    }
+    reader.end();
+    if (pending) res.write(pending);
+    res.end();
+    if (upstreamError) {
+      ctx.status = 502;
+      ctx.errorType = 'upstream_stream_error';
+    }
+  } catch (err) {
+    if (!ctx.usage) {
+      ctx.usageEstimated = true;
+      ctx.usage = { input: estimateTokens(JSON.stringify(ctx.body.messages ?? '').length), cached: 0, cacheWrite: 0, output: estimateTokens(outChars) };
+    }
+    if (ctx.abort.signal.aborted) {
+      ctx.status = 499;
+      ctx.errorType = 'client_closed';
+      return;
+    }
+    // The stream broke after headers went out: tell the client in-band, the way OpenAI does.
+    const p = ctx.target!.provider;
+    const ge = err instanceof GatewayError ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
+    ctx.status = ge.status;
+    ctx.errorType = ge.code ?? ge.kind;
+    if (!res.writableEnded) res.end(`data: ${openAIErrorBody(ge)}\n\n`);
+  }
+}

@@ -1,0 +1,215 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Core } from '../core.ts';
+import type { InboundProtocol } from '../protocols/inbound.ts';
+import type { RequestContext } from '../pipeline/context.ts';
+import { openAIChat, openAIEmbeddings } from '../protocols/openai-chat.ts';
+import { writeJson, writeOpenAIError } from '../protocols/openai-errors.ts';
+import { runPipeline, toGatewayError } from '../pipeline/run.ts';
+import { identify } from '../pipeline/stages/identify.ts';
+import { settle } from '../pipeline/stages/settle.ts';
+import { allowedHosts, checkHost, checkJsonContentType, checkOrigin, parseJsonObject, readBody } from './guards.ts';
+import { GatewayError } from '../util/errors.ts';
+import { listModels } from '../routing/models.ts';
+
+/** Extra handlers mounted on the same listener (the app API under /_airlock/ in web mode). */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export interface GatewayOptions {
+  port: number;
+  /** Only loopback is supported; kept as an option for tests that want 127.0.0.1 explicitly. */
+  host?: '127.0.0.1';
+  extra?: ExtraHandler;
+}
+
+export interface Gateway {
+  readonly port: number;
+  readonly url: string;
+  readonly server: http.Server;
+  close(): Promise<void>;
+}
+
+/** Routes of the gateway API: method + path to the inbound protocol that serves it. */
+const POST_ROUTES: Record<string, InboundProtocol> = {
+  '/v1/chat/completions': openAIChat,
+  '/v1/embeddings': openAIEmbeddings,
+};
+
+/** Lets later protocols (Anthropic Messages, Responses) mount themselves without touching the server. */
+export function registerPostRoute(path: string, protocol: InboundProtocol): void {
+  POST_ROUTES[path] = protocol;
+}
+
+function corsHeaders(origin: string | null): Record<string, string> {
+  if (!origin) return {};
+  return {
+    'access-control-allow-origin': origin,
+    vary: 'Origin',
+    'access-control-allow-headers': 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-airlock-tags, x-airlock-cache',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-expose-headers': 'x-airlock-request-id, x-airlock-provider, x-airlock-model, x-airlock-cache, x-airlock-attempts',
+  };
+}
+
+export async function startGateway(core: Core, opts: GatewayOptions): Promise<Gateway> {
+  let hosts = allowedHosts(opts.port);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    const live = core.live.refresh();
+    // Security guards come first, before anything else is read or answered.
+    const protocol = POST_ROUTES[path.split('?')[0]!];
+    const writeError = protocol ? protocol.writeError : writeOpenAIError;
+    let origin: string | null = null;
+    try {
+      checkHost(req, hosts);
+      origin = checkOrigin(req, live.gateway.corsOrigins);
+    } catch (err) {
+      writeError(res, err as GatewayError);
+      return;
+    }
+    for (const [k, v] of Object.entries(corsHeaders(origin))) res.setHeader(k, v);
+    if (req.method === 'OPTIONS' && origin) {
+      res.writeHead(204).end();
+      return;
+    }
+    if (opts.extra && path.startsWith('/_airlock/')) {
+      const url = new URL(path, 'http://127.0.0.1');
+      if (await opts.extra(req, res, url)) return;
+    }
+
+    if (protocol) {
+      if (req.method !== 'POST') {
+        writeError(res, new GatewayError(405, 'invalid_request_error', `${path} accepts POST only.`, { code: 'method_not_allowed' }));
+        return;
+      }
+      await handleProtocol(req, res, protocol);
+      return;
+    }
+    if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+      try {
+        const client = identify(req, live);
+        core.markClientUsed(client.id);
+        const models = await listModels(live, core);
+        if (path === '/v1/models') {
+          writeJson(res, 200, JSON.stringify({ object: 'list', data: models }));
+          return;
+        }
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const m = models.find((x) => x.id === id || x.id.endsWith(`/${id}`));
+        if (!m) throw new GatewayError(404, 'not_found_error', `Model '${id}' is not offered by any configured provider.`, { code: 'model_not_found' });
+        writeJson(res, 200, JSON.stringify(m));
+      } catch (err) {
+        writeOpenAIError(res, toGatewayError(err));
+      }
+      return;
+    }
+    if (req.method === 'GET' && (path === '/healthz' || path === '/v1/healthz')) {
+      writeJson(res, 200, JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    writeOpenAIError(res, new GatewayError(404, 'not_found_error', `Unknown endpoint ${req.method} ${path}. The gateway serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.`, { code: 'unknown_endpoint' }));
+  }
+
+  async function handleProtocol(req: IncomingMessage, res: ServerResponse, protocol: InboundProtocol): Promise<void> {
+    const t0 = performance.now();
+    const live = core.live;
+    const ctx: RequestContext = {
+      id: crypto.randomUUID(),
+      ts: Date.now(),
+      t0,
+      req,
+      res,
+      core,
+      protocol,
+      abort: new AbortController(),
+      client: null,
+      body: {},
+      requestedModel: null,
+      stream: false,
+      wantsUsage: false,
+      candidates: [],
+      target: null,
+      routeRule: null,
+      attempts: 0,
+      usage: null,
+      usageEstimated: false,
+      status: 0,
+      errorType: null,
+      ttftMs: null,
+      cacheHit: false,
+      dlp: null,
+      tags: null,
+      keys: [],
+      done: false,
+    };
+    try {
+      checkJsonContentType(req);
+      // Identify before reading the body: an unauthenticated caller gets nothing parsed.
+      ctx.client = identify(req, live);
+      const body = parseJsonObject(await readBody(req, live.gateway.maxBodyBytes));
+      const parsed = protocol.parse(body);
+      ctx.body = body;
+      ctx.requestedModel = parsed.model;
+      ctx.stream = parsed.stream;
+      ctx.wantsUsage = parsed.wantsUsage;
+      const tags = req.headers['x-airlock-tags'];
+      if (typeof tags === 'string' && tags) ctx.tags = tags.slice(0, 512);
+    } catch (err) {
+      const ge = toGatewayError(err);
+      if (ge.status === 413) res.setHeader('connection', 'close');
+      protocol.writeError(res, ge);
+      // Unauthenticated noise is not logged as traffic; everything from a known client is.
+      if (ctx.client) {
+        ctx.status = ge.status;
+        ctx.errorType = ge.code ?? ge.kind;
+        ctx.done = true;
+        settle(ctx);
+      }
+      return;
+    }
+    res.on('close', () => {
+      if (!res.writableFinished) ctx.abort.abort();
+    });
+    await runPipeline(ctx);
+  }
+
+  const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    handle(req, res).catch((err) => {
+      const ge = toGatewayError(err);
+      if (!res.headersSent) writeOpenAIError(res, ge);
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new GatewayError(500, 'api_error', `Port ${opts.port} on 127.0.0.1 is already in use. Pick another with --port N (or --port 0 for any free port).`)
+          : err,
+      );
+    };
+    server.once('error', onError);
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(port);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/v1`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+        core.requestLog.flush();
+      }),
+  };
+}

@@ -1,0 +1,124 @@
+import type { DB } from './db.ts';
+
+/** One gateway call, as recorded. Types and counts only: never prompt or completion text. */
+export interface RequestRow {
+  ts: number;
+  client: string | null;
+  inbound: string;
+  requestedModel: string | null;
+  provider: string | null;
+  model: string | null;
+  status: number;
+  errorType: string | null;
+  stream: boolean;
+  inputTokens: number | null;
+  cachedTokens: number | null;
+  cacheWriteTokens: number | null;
+  outputTokens: number | null;
+  usageEstimated: boolean;
+  costUsd: number | null;
+  requestedCostUsd: number | null;
+  cacheHit: boolean;
+  attempts: number;
+  routeRule: string | null;
+  dlp: string | null;
+  tags: string | null;
+  latencyMs: number | null;
+  ttftMs: number | null;
+}
+
+const INSERT = `INSERT INTO requests (ts, client, inbound, requested_model, provider, model, status, error_type, stream,
+  input_tokens, cached_tokens, cache_write_tokens, output_tokens, usage_estimated, cost_usd, requested_cost_usd, cache_hit,
+  attempts, route_rule, dlp, tags, latency_ms, ttft_ms)
+  VALUES (@ts, @client, @inbound, @requestedModel, @provider, @model, @status, @errorType, @stream,
+  @inputTokens, @cachedTokens, @cacheWriteTokens, @outputTokens, @usageEstimated, @costUsd, @requestedCostUsd, @cacheHit,
+  @attempts, @routeRule, @dlp, @tags, @latencyMs, @ttftMs)`;
+
+/**
+ * The request log's writer. Rows are queued and written in one transaction per event-loop turn, so the
+ * hot path never waits on SQLite and a burst of requests costs one commit, not one per row.
+ */
+export class RequestLog {
+  private readonly db: DB;
+  private readonly insert;
+  private queue: RequestRow[] = [];
+  private scheduled = false;
+  private readonly writeBatch;
+  /** Called after each committed batch (e.g. to update live dashboards). */
+  onFlush: ((rows: RequestRow[]) => void) | null = null;
+
+  constructor(db: DB) {
+    this.db = db;
+    this.insert = db.prepare(INSERT);
+    this.writeBatch = db.transaction((rows: RequestRow[]) => {
+      for (const r of rows) this.insert.run({ ...r, stream: r.stream ? 1 : 0, usageEstimated: r.usageEstimated ? 1 : 0, cacheHit: r.cacheHit ? 1 : 0 });
+    });
+  }
+
+  record(row: RequestRow): void {
+    this.queue.push(row);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    const rows = this.queue;
+    this.queue = [];
+    try {
+      this.writeBatch(rows);
+    } catch (err) {
+      // A busy or full disk must not take the gateway down; the rows are reported, not silently lost.
+      console.error(`airlock: could not write ${rows.length} request log row(s): ${(err as Error).message}`);
+      return;
+    }
+    this.onFlush?.(rows);
+  }
+}
+
+export type UsageGroupBy = 'client' | 'model' | 'provider';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  /** Sum of known costs; requests whose price is unknown are counted in cost_unknown_requests. */
+  cost_usd: number;
+  cost_unknown_requests: number;
+}
+
+export interface UsageReport extends UsageTotals {
+  since: string | null;
+  by: UsageGroupBy | null;
+  groups: (UsageTotals & { key: string | null })[];
+}
+
+const TOTALS_SQL = `COUNT(*) AS requests,
+  SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+  COALESCE(SUM(input_tokens), 0) AS input_tokens,
+  COALESCE(SUM(cached_tokens), 0) AS cached_input_tokens,
+  COALESCE(SUM(output_tokens), 0) AS output_tokens,
+  COALESCE(SUM(cost_usd), 0) AS cost_usd,
+  SUM(CASE WHEN cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) THEN 1 ELSE 0 END) AS cost_unknown_requests`;
+
+const GROUP_COLUMN: Record<UsageGroupBy, string> = { client: 'client', model: "COALESCE(provider || '/' || model, requested_model)", provider: 'provider' };
+
+export function usageReport(db: DB, opts: { since?: number | null; by?: UsageGroupBy | null } = {}): UsageReport {
+  const since = opts.since ?? null;
+  const where = since === null ? '' : 'WHERE ts >= @since';
+  const totals = db.prepare(`SELECT ${TOTALS_SQL} FROM requests ${where}`).get({ since }) as UsageTotals;
+  let groups: UsageReport['groups'] = [];
+  if (opts.by) {
+    const col = GROUP_COLUMN[opts.by];
+    groups = db.prepare(`SELECT ${col} AS key, ${TOTALS_SQL} FROM requests ${where} GROUP BY 1 ORDER BY cost_usd DESC, requests DESC`).all({ since }) as UsageReport['groups'];
+  }
+  const norm = <T extends UsageTotals>(t: T): T => ({ ...t, errors: t.errors ?? 0, cost_unknown_requests: t.cost_unknown_requests ?? 0, cost_usd: round(t.cost_usd) });
+  return { ...norm(totals), since: since === null ? null : new Date(since).toISOString(), by: opts.by ?? null, groups: groups.map(norm) };
+}
+
+const round = (x: number): number => Math.round(x * 1e9) / 1e9;
