@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { openDatabase, type DB } from './store/db.ts';
 import { databasePath } from './paths.ts';
 import { ProvidersRepo } from './store/providers-repo.ts';
@@ -75,8 +76,22 @@ export class LiveConfig {
   }
 }
 
+/**
+ * Events core emits for the shell to surface (desktop notifications, live dashboard):
+ * 'budget' (threshold crossed / limit hit), 'policy' (installed / refused), 'request' (a row was written).
+ */
+export interface CoreEvent {
+  kind: 'budget' | 'policy' | 'request' | 'audit' | 'dlp';
+  level: 'info' | 'warn' | 'error';
+  title: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
 export class Core {
   readonly dataDir: string;
+  /** Emits 'event' with a CoreEvent. */
+  readonly events = new EventEmitter();
   readonly env: NodeJS.ProcessEnv;
   readonly secrets: SecretStore | null;
   readonly db: DB;
@@ -108,6 +123,10 @@ export class Core {
       this.usedClients.clear();
       this.clients.touch(ids, Date.now());
     };
+  }
+
+  emit(e: CoreEvent): void {
+    this.events.emit('event', e);
   }
 
   markClientUsed(id: number): void {

@@ -19,6 +19,19 @@ export interface DlpFinding {
   action: string;
 }
 
+/**
+ * Rewrites text the provider sends back before the client sees it (DLP restore of masked values, output scan).
+ * Every relay, whatever the protocol pair, applies it to assistant text and to tool-call arguments.
+ * Streaming text is fed per slot (one slot per choice's content, per tool call's arguments, per content block),
+ * in order; a filter may hold back a partial placeholder and release it with the next delta or at flush.
+ */
+export interface OutputFilter {
+  delta(slot: string, text: string): string;
+  flush(slot: string): string;
+  /** A whole (non-streamed) text. */
+  full(text: string): string;
+}
+
 /** Everything the stages know about one gateway call. Stages read and fill it in order. */
 export interface RequestContext {
   readonly id: string;
@@ -51,6 +64,8 @@ export interface RequestContext {
   tags: string | null;
   /** Provider keys this request used: scrubbed from anything that goes back to the client. */
   readonly keys: string[];
+  /** Set by the DLP stage when masked values must be restored or output scanned; null means pass-through. */
+  outputFilter: OutputFilter | null;
   /** Set once the response has been fully written or failed. */
   done: boolean;
 }

@@ -6,6 +6,7 @@ import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
 import { estimateTokens, fromOpenAIUsage } from './openai-usage.ts';
 import { openAIErrorBody } from './openai-errors.ts';
+import type { OutputFilter } from '../pipeline/context.ts';
 
 const USAGE_RE = /"usage"\s*:\s*\{/;
 
@@ -30,14 +31,82 @@ export async function throwUpstreamError(ctx: RequestContext, up: UpstreamRespon
   throw upstreamHttpError(ctx.target!.provider.id, up.status, up.headers, text, ctx.keys);
 }
 
+/** Applies an output filter to a whole chat.completion: message text and tool-call arguments. */
+export function filterChatCompletion(j: any, f: OutputFilter): void {
+  for (const ch of j.choices) {
+    const m = ch?.message;
+    if (!m) continue;
+    if (typeof m.content === 'string') m.content = f.full(m.content);
+    if (Array.isArray(m.tool_calls)) for (const tc of m.tool_calls) if (typeof tc?.function?.arguments === 'string') tc.function.arguments = f.full(tc.function.arguments);
+  }
+}
+
+/**
+ * Applies an output filter to one chat.completion.chunk in place. Returns chunks to emit before it (none today;
+ * kept so a filter can insert whole events).
+ */
+function filterChunk(chunk: any, f: OutputFilter, open: Set<string>): any[] {
+  const before: any[] = [];
+  if (!Array.isArray(chunk.choices)) return before;
+  for (const ch of chunk.choices) {
+    const i = ch.index ?? 0;
+    const d = ch.delta;
+    if (d) {
+      if (typeof d.content === 'string' && d.content) {
+        open.add(`c${i}`);
+        d.content = f.delta(`c${i}`, d.content);
+      }
+      if (Array.isArray(d.tool_calls)) {
+        d.tool_calls.forEach((tc: any, j: number) => {
+          const a = tc?.function?.arguments;
+          if (typeof a === 'string' && a) {
+            const slot = `c${i}.t${tc.index ?? j}`;
+            open.add(slot);
+            tc.function.arguments = f.delta(slot, a);
+          }
+        });
+      }
+    }
+    if (ch.finish_reason) {
+      // Held-back text goes out in this same chunk, after its own delta and with the finish reason.
+      for (const extra of flushChoice(chunk, i, f, open)) {
+        const ed = extra.choices[0].delta;
+        ch.delta ??= {};
+        if (ed.content !== undefined) ch.delta.content = (ch.delta.content ?? '') + ed.content;
+        else (ch.delta.tool_calls ??= []).push(ed.tool_calls[0]);
+      }
+    }
+  }
+  return before;
+}
+
+function flushChoice(chunk: any, i: number | null, f: OutputFilter, open: Set<string>): any[] {
+  const out: any[] = [];
+  for (const slot of [...open]) {
+    const m = /^c(\d+)(?:\.t(\d+))?$/.exec(slot)!;
+    if (i !== null && Number(m[1]) !== i) continue;
+    open.delete(slot);
+    const rest = f.flush(slot);
+    if (!rest) continue;
+    const delta = m[2] === undefined ? { content: rest } : { tool_calls: [{ index: Number(m[2]), function: { arguments: rest } }] };
+    out.push({ ...chunk, choices: [{ index: Number(m[1]), delta, finish_reason: null }], usage: undefined });
+  }
+  return out;
+}
+
 /** Non-streaming OpenAI-to-OpenAI: the upstream body is passed through byte for byte; usage is read from it. */
 export async function relayOpenAIJson(ctx: RequestContext, up: UpstreamResponse): Promise<void> {
   if (up.status >= 400) await throwUpstreamError(ctx, up);
-  const buf = Buffer.from(await up.body.arrayBuffer());
+  let buf = Buffer.from(await up.body.arrayBuffer());
   try {
     const j = JSON.parse(buf.toString('utf8'));
     ctx.usage = fromOpenAIUsage(j?.usage);
-  } catch {
+    if (ctx.outputFilter && Array.isArray(j?.choices)) {
+      filterChatCompletion(j, ctx.outputFilter);
+      buf = Buffer.from(JSON.stringify(j));
+    }
+  } catch (err) {
+    if (ctx.outputFilter && !(err instanceof SyntaxError)) throw err;
     /* not JSON: pass it on, tokens unknown */
   }
   ctx.status = up.status;
@@ -69,12 +138,19 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
   let pending = '';
   let outChars = 0;
   let upstreamError: string | null = null;
+  const filter = ctx.outputFilter;
+  const open = new Set<string>();
+  let lastChunk: any = null;
   const reader = new SseReader({
     onComment: (c) => {
       pending += `:${c}\n\n`;
     },
     onEvent: (e) => {
       const data = e.data;
+      let out = data;
+      if (data === '[DONE]' && filter && lastChunk) {
+        for (const c of flushChoice(lastChunk, null, filter, open)) pending += `data: ${JSON.stringify(c)}\n\n`;
+      }
       if (data !== '[DONE]') {
         let chunk: any;
         try {
@@ -95,10 +171,15 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
             if (typeof d.reasoning_content === 'string') outChars += d.reasoning_content.length;
             if (Array.isArray(d.tool_calls)) for (const tc of d.tool_calls) outChars += tc.function?.arguments?.length ?? 0;
           }
+          if (filter) {
+            lastChunk = chunk;
+            for (const c of filterChunk(chunk, filter, open)) pending += `data: ${JSON.stringify(c)}\n\n`;
+            out = JSON.stringify(chunk);
+          }
         }
       }
       if (ctx.ttftMs === null) ctx.ttftMs = performance.now() - ctx.t0;
-      pending += e.event ? `event: ${e.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+      pending += e.event ? `event: ${e.event}\ndata: ${out}\n\n` : `data: ${out}\n\n`;
     },
   });
   try {
@@ -111,6 +192,7 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
       }
     }
     reader.end();
+    if (filter && lastChunk) for (const c of flushChoice(lastChunk, null, filter, open)) pending += `data: ${JSON.stringify(c)}\n\n`;
     if (pending) res.write(pending);
     res.end();
     if (upstreamError) {

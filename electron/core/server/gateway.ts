@@ -142,6 +142,7 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
       dlp: null,
       tags: null,
       keys: [],
+      outputFilter: null,
       done: false,
     };
     try {
