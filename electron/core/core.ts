@@ -9,6 +9,7 @@ import { RequestLog } from './store/requests-repo.ts';
 import { toRuntime, type ProviderRuntime } from './providers/registry.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { mergeGatewaySettings, type GatewaySettings } from './config.ts';
+import type { Policy } from '../../shared/policy.ts';
 
 /** What the shell (Electron main, or the CLI) hands to core. */
 export interface CoreDeps {
@@ -88,8 +89,23 @@ export interface CoreEvent {
   data?: Record<string, unknown>;
 }
 
+/** The team policy in force. The policy issue replaces the unmanaged default with the verified bundle. */
+export interface PolicySource {
+  /** The managed (signed team) policy, or null when this install is not managed. */
+  managed(): Policy | null;
+  /** Who manages it, for messages like "blocked by team policy 'acme' v12". */
+  managedBy(): string | null;
+}
+
+/** Append-only audit trail. Entries hold types and counts, never secret values or prompts. */
+export interface AuditSink {
+  append(type: string, data: Record<string, unknown>): void;
+}
+
 export class Core {
   readonly dataDir: string;
+  policy: PolicySource = { managed: () => null, managedBy: () => null };
+  audit: AuditSink = { append: () => {} };
   /** Emits 'event' with a CoreEvent. */
   readonly events = new EventEmitter();
   readonly env: NodeJS.ProcessEnv;
