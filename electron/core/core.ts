@@ -8,6 +8,7 @@ import { SettingsRepo } from './store/settings-repo.ts';
 import { RequestLog } from './store/requests-repo.ts';
 import { toRuntime, type ProviderRuntime } from './providers/registry.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
+import { KeyService } from './secrets/keys-service.ts';
 import { mergeGatewaySettings, type GatewaySettings } from './config.ts';
 import type { Policy } from '../../shared/policy.ts';
 
@@ -115,6 +116,8 @@ export class Core {
   readonly clients: ClientsRepo;
   readonly settings: SettingsRepo;
   readonly requestLog: RequestLog;
+  /** Provider keys: bytes in the OS keychain, metadata in SQLite (electron/core/secrets/keys-service.ts). */
+  readonly keys: KeyService;
   readonly live: LiveConfig;
   private readonly usedClients = new Set<number>();
 
@@ -127,6 +130,7 @@ export class Core {
     this.clients = new ClientsRepo(this.db);
     this.settings = new SettingsRepo(this.db);
     this.requestLog = new RequestLog(this.db);
+    this.keys = new KeyService(this);
     this.live = new LiveConfig(this.db, this);
     const invalidate = () => this.live.invalidate();
     this.providers.onChange = invalidate;

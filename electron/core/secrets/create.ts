@@ -1,9 +1,12 @@
 import type { SecretStore } from './secret-store.ts';
+import { KeyringSecretStore } from './keyring-store.ts';
 
 /**
- * The platform keychain for this machine. Until the keychain adapter lands, there is none and keys come from
- * environment variables only (`--key-env`).
+ * The platform keychain for this machine: macOS Keychain, Windows Credential Manager, or the Linux Secret Service
+ * (pinned: never the kernel keyring, never a file). The desktop app and `airlock serve` both use this, so they
+ * share the same items (service `Airlock`). A missing or locked keychain shows up as SecretStoreUnavailableError
+ * on use, never at creation, so commands that need no key keep working.
  */
 export function createSecretStore(): SecretStore | null {
-  return null;
+  return new KeyringSecretStore();
 }

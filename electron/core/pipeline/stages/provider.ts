@@ -25,7 +25,7 @@ export async function provider(ctx: RequestContext): Promise<void> {
     ctx.target = c;
     ctx.attempts++;
     try {
-      const key = await resolveProviderKey(c.provider, { env: ctx.core.env, secrets: ctx.core.secrets });
+      const key = await resolveProviderKey(c.provider, ctx.core);
       if (key) ctx.keys.push(key);
       const { path, body } = upstreamRequest(ctx, c);
       const up: UpstreamResponse = await postJson(c.provider, key, path, body, {
