@@ -3,11 +3,15 @@ import { serveCommand } from './serve.ts';
 import { providerCommand } from './provider.ts';
 import { tokenCommand } from './token.ts';
 import { usageCommand } from './usage.ts';
+import { keyCommand } from './key.ts';
+import { uiUrlCommand } from './ui-url.ts';
 
 /** Every `airlock <command>`. New commands register here. */
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   provider: providerCommand,
+  key: keyCommand,
   token: tokenCommand,
   usage: usageCommand,
+  'ui-url': uiUrlCommand,
 };

@@ -12,8 +12,13 @@ import { settle } from '../pipeline/stages/settle.ts';
 import { allowedHosts, checkHost, checkJsonContentType, checkOrigin, parseJsonObject, readBody } from './guards.ts';
 import { GatewayError } from '../util/errors.ts';
 import { listModels } from '../routing/models.ts';
+import { checkUiOrigin, isUiRequest } from './app-api.ts';
 
-/** Extra handlers mounted on the same listener (the app API under /_airlock/ in web mode). */
+/**
+ * Extra handlers mounted on the same listener: the web UI in web mode (the app API under /_airlock/ and the
+ * built renderer for GET/HEAD outside /v1 and /healthz, see isUiRequest). They run after the Host check and
+ * a same-origin-only Origin check; returning false falls through to the gateway's 404.
+ */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 export interface GatewayOptions {
@@ -62,9 +67,12 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
     const protocol = POST_ROUTES[path.split('?')[0]!];
     const writeError = protocol ? protocol.writeError : writeOpenAIError;
     let origin: string | null = null;
+    // The web UI (static files and /_airlock/) answers its own origins only, and never sends CORS headers.
+    const ui = Boolean(opts.extra) && isUiRequest(req.method, path.split('?')[0]!);
     try {
       checkHost(req, hosts);
-      origin = checkOrigin(req, live.gateway.corsOrigins);
+      if (ui) checkUiOrigin(req, hosts);
+      else origin = checkOrigin(req, live.gateway.corsOrigins);
     } catch (err) {
       writeError(res, err as GatewayError);
       return;
@@ -74,7 +82,7 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
       res.writeHead(204).end();
       return;
     }
-    if (opts.extra && path.startsWith('/_airlock/')) {
+    if (opts.extra && ui) {
       const url = new URL(path, 'http://127.0.0.1');
       if (await opts.extra(req, res, url)) return;
     }

@@ -1,0 +1,27 @@
+import type { Core } from '../core.ts';
+
+/** A provider key's metadata (never the key itself). Mirrors electron/core/secrets/keys-service.ts. */
+export interface KeyInfo {
+  providerId: string;
+  label: string;
+  hint: string;
+  active: boolean;
+  createdAt: number;
+}
+
+export type KeyTestStatus = 'works' | 'rejected' | 'unreachable' | 'no-key' | 'keychain-unavailable';
+
+/** What the app API needs from core's key service (`core.keys`). */
+export interface KeysPort {
+  list(providerId?: string): Promise<KeyInfo[]>;
+  set(providerId: string, secret: string, opts?: { label?: string; activate?: boolean }): Promise<KeyInfo>;
+  use(providerId: string, label: string): Promise<void>;
+  remove(providerId: string, label?: string): Promise<boolean>;
+  test(providerId: string): Promise<{ status: KeyTestStatus; message: string }>;
+  describe(providerId: string): Promise<string>;
+}
+
+/** The key service of this core, or null where none is wired in. */
+export function keysOf(core: Core): KeysPort | null {
+  return ((core as unknown as { keys?: KeysPort }).keys ?? null) as KeysPort | null;
+}
