@@ -90,7 +90,7 @@ test('provider add uses presets, validates input, and list/remove work with --js
     list.map((p: any) => [p.id, p.type, p.base_url, p.key]),
     [
       ['deepseek', 'openai-compatible', 'https://api.deepseek.com/v1', 'env DEEPSEEK_API_KEY'],
-      ['local', 'openai-compatible', 'http://127.0.0.1:8000/v1', 'missing'],
+      ['local', 'openai-compatible', 'http://127.0.0.1:8000/v1', 'not needed (local)'],
     ],
   );
   for (const preset of ['openai', 'mistral', 'groq', 'openrouter', 'xai', 'together', 'ollama', 'lmstudio']) {

@@ -120,6 +120,7 @@ export class Core {
   readonly keys: KeyService;
   readonly live: LiveConfig;
   private readonly usedClients = new Set<number>();
+  private lastTouch = 0;
 
   constructor(deps: CoreDeps) {
     this.dataDir = deps.dataDir;
@@ -138,10 +139,13 @@ export class Core {
     this.settings.onChange = invalidate;
     // last_used_at is written with the request log's batch, not on the hot path.
     this.requestLog.onFlush = () => {
-      if (this.usedClients.size === 0) return;
+      const now = Date.now();
+      // Minute precision is enough for "last used": one small write per minute at most.
+      if (this.usedClients.size === 0 || now - this.lastTouch < 60_000) return;
+      this.lastTouch = now;
       const ids = [...this.usedClients];
       this.usedClients.clear();
-      this.clients.touch(ids, Date.now());
+      this.clients.touch(ids, now);
     };
   }
 
@@ -154,6 +158,7 @@ export class Core {
   }
 
   close(): void {
+    this.lastTouch = 0;
     this.requestLog.flush();
     if (this.db.open) this.db.close();
   }

@@ -92,8 +92,10 @@ export class ClientsRepo {
     return revoked;
   }
 
+  private touchStmt: ReturnType<DB['prepare']> | null = null;
+
   touch(ids: Iterable<number>, at: number): void {
-    const stmt = this.db.prepare('UPDATE clients SET last_used_at = ? WHERE id = ?');
-    for (const id of ids) stmt.run(at, id);
+    this.touchStmt ??= this.db.prepare('UPDATE clients SET last_used_at = ? WHERE id = ?');
+    for (const id of ids) this.touchStmt.run(at, id);
   }
 }

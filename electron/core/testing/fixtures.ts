@@ -4,8 +4,12 @@ import path from 'node:path';
 /** The repository's copy of the real provider wire transcripts (testdata/wire). */
 export const WIRE_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../testdata/wire');
 
+const cache = new Map<string, Buffer>();
+
 export function wireBytes(rel: string): Buffer {
-  return fs.readFileSync(path.join(WIRE_DIR, rel));
+  let b = cache.get(rel);
+  if (!b) cache.set(rel, (b = fs.readFileSync(path.join(WIRE_DIR, rel))));
+  return b;
 }
 
 export function wireJson<T = any>(rel: string): T {

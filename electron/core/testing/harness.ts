@@ -50,7 +50,7 @@ export async function startHarness(opts: { providerId?: string; secrets?: Secret
   };
 }
 
-/** Waits until the request log has flushed (it writes once per event-loop turn). */
+/** Writes the request log's queued rows now (it otherwise flushes on a short timer). */
 export async function flushed(core: Core): Promise<void> {
   await new Promise((r) => setImmediate(r));
   core.requestLog.flush();
