@@ -4,6 +4,17 @@ import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
 import { PRESETS, findPreset, normaliseBaseUrl, type ProviderType } from '../../core/providers/presets.ts';
 import { describeKey } from './key-status.ts';
+import type { Core } from '../../core/core.ts';
+import { SecretStoreUnavailableError } from '../../core/secrets/secret-store.ts';
+
+async function removeKeys(core: Core, id: string): Promise<void> {
+  try {
+    await core.keys.remove(id);
+  } catch (err) {
+    if (err instanceof SecretStoreUnavailableError) throw new UserError(`${err.message} Nothing was removed.`);
+    throw err;
+  }
+}
 
 const USAGE = `Usage:
   airlock provider add <id> [--type openai|openai-compatible|anthropic|gemini] [--preset NAME] [--base-url URL] [--key-env VAR] [--models a,b] [--json]
@@ -80,8 +91,13 @@ export const providerCommand: Command = {
     if (sub === 'remove' || sub === 'rm') {
       const { positionals } = parse(rest, {}, USAGE);
       const id = requirePositional(positionals, 0, 'provider id', USAGE);
-      if (!ctx.core().providers.remove(id)) throw new UserError(`No provider named '${id}'. See \`airlock provider list\`.`);
-      io.out(`Removed provider '${id}'.`);
+      const core = ctx.core();
+      if (!core.providers.get(id)) throw new UserError(`No provider named '${id}'. See \`airlock provider list\`.`);
+      // Its keychain items go first: a locked keychain leaves the provider and its keys as they were.
+      const keys = core.keys.repo.list(id).length;
+      if (keys > 0) await removeKeys(core, id);
+      core.providers.remove(id);
+      io.out(`Removed provider '${id}'${keys ? ` and its ${keys === 1 ? 'key' : `${keys} keys`} from the keychain` : ''}.`);
       return 0;
     }
     throw new UserError(sub ? `Unknown subcommand 'provider ${sub}'.\n\n${USAGE}` : USAGE, 2);

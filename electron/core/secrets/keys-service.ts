@@ -28,10 +28,15 @@ const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 /** How long a key read from the keychain is reused in memory before the keychain is asked again. */
 const CACHE_TTL_MS = 60_000;
 
+/** Echoes a word a person typed only when it cannot be a pasted key. */
+function shown(word: string): string {
+  return word.length > 40 ? '[redacted]' : redactSecrets(word);
+}
+
 /** Throws a UserError unless `label` is a plain name (it becomes part of the keychain item's name). */
 export function checkLabel(label: string): string {
   if (!LABEL_RE.test(label)) {
-    throw new UserError(`Key label '${label}' is not valid: use up to 40 letters, digits, '.', '_' or '-' (e.g. personal, team).`, 2);
+    throw new UserError(`Key label '${shown(label)}' is not valid: use up to 40 letters, digits, '.', '_' or '-' (e.g. personal, team).`, 2);
   }
   return label;
 }
@@ -81,7 +86,7 @@ export class KeyService {
 
   private provider(providerId: string) {
     const rec = this.core.providers.get(providerId);
-    if (!rec) throw new UserError(`No provider named '${providerId}'. Add it first with \`airlock provider add ${providerId} ...\`, see \`airlock provider list\`.`);
+    if (!rec) throw new UserError(`No provider named '${shown(providerId)}'. Add it first with \`airlock provider add <id> ...\`; see \`airlock provider list\`.`);
     return rec;
   }
 
