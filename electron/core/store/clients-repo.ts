@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './db.ts';
 
 export interface ClientRecord {
@@ -92,7 +93,7 @@ export class ClientsRepo {
     return revoked;
   }
 
-  private touchStmt: ReturnType<DB['prepare']> | null = null;
+  private touchStmt: Statement<[number, number]> | null = null;
 
   touch(ids: Iterable<number>, at: number): void {
     this.touchStmt ??= this.db.prepare('UPDATE clients SET last_used_at = ? WHERE id = ?');
