@@ -4,7 +4,7 @@ import { redactSecrets } from '../util/redact.ts';
 type KeyringModule = typeof import('@napi-rs/keyring');
 
 /** How long one keychain call may take before we give up (a locked keychain may wait on an unlock prompt). */
-const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * The OS keychain through @napi-rs/keyring: macOS Keychain, Windows Credential Manager, and on Linux the
@@ -90,12 +90,16 @@ function oneLine(err: unknown): string {
 function unavailable(err: unknown, secret?: string): SecretStoreUnavailableError {
   const msg = redactSecrets(oneLine(err), secret ? [secret] : []);
   let reason = msg;
-  if (/org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NameHasNoOwner)|secrets.*not provided|was not provided by any \.service/i.test(msg)) {
-    reason = `no Secret Service is running on the D-Bus session bus (start gnome-keyring, KWallet or KeePassXC) [${msg}]`;
-  } else if (/DBUS_SESSION_BUS_ADDRESS|session bus|dbus-launch|Unable to autolaunch|Failed to connect to socket|Could not connect|D-?Bus/i.test(msg)) {
-    reason = `no D-Bus session bus is reachable, so the Secret Service cannot be asked [${msg}]`;
-  } else if (/lock|prompt|dismiss|NoStorageAccess|access/i.test(msg)) {
-    reason = `the keychain is locked or refused access [${msg}]`;
+  if (/org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NameHasNoOwner)|was not provided by any \.service/i.test(msg)) {
+    reason = `no Secret Service is running on the D-Bus session bus; start gnome-keyring, KWallet or KeePassXC (${msg})`;
+  } else if (/DBUS_SESSION_BUS_ADDRESS|session bus|autolaunch|Failed to connect to socket|Could not connect/i.test(msg)) {
+    reason = `no D-Bus session bus is reachable, so the Secret Service cannot be asked (${msg})`;
+  } else if (/prompt|locked|dismiss/i.test(msg)) {
+    reason = `the keychain is locked and was not unlocked (${msg})`;
+  } else if (/no result found/i.test(msg)) {
+    reason = `the Secret Service has no default keyring to keep keys in; create one (e.g. in Passwords and Keys) (${msg})`;
+  } else if (/NoStorageAccess|access/i.test(msg)) {
+    reason = `the keychain refused access (${msg})`;
   }
   return new SecretStoreUnavailableError(reason);
 }

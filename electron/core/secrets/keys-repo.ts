@@ -7,6 +7,7 @@ export interface KeyRecord {
   hint: string;
   active: boolean;
   createdAt: number;
+  /** Strictly increases with every change of the row: the gateway's in-memory key cache is keyed on it. */
   updatedAt: number;
 }
 
@@ -62,7 +63,7 @@ export class KeysRepo {
       this.db
         .prepare(
           `INSERT INTO provider_keys (provider_id, label, hint, active, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)
-           ON CONFLICT (provider_id, label) DO UPDATE SET hint = excluded.hint, updated_at = excluded.updated_at`,
+           ON CONFLICT (provider_id, label) DO UPDATE SET hint = excluded.hint, updated_at = MAX(excluded.updated_at, provider_keys.updated_at + 1)`,
         )
         .run(providerId, label, hint, now, now);
       if (activate) this.activateIn(providerId, label, now);
@@ -83,8 +84,8 @@ export class KeysRepo {
   }
 
   private activateIn(providerId: string, label: string, now: number): void {
-    this.db.prepare('UPDATE provider_keys SET active = 0, updated_at = ? WHERE provider_id = ? AND active = 1 AND label <> ?').run(now, providerId, label);
-    this.db.prepare('UPDATE provider_keys SET active = 1, updated_at = ? WHERE provider_id = ? AND label = ?').run(now, providerId, label);
+    this.db.prepare('UPDATE provider_keys SET active = 0, updated_at = MAX(?, updated_at + 1) WHERE provider_id = ? AND active = 1 AND label <> ?').run(now, providerId, label);
+    this.db.prepare('UPDATE provider_keys SET active = 1, updated_at = MAX(?, updated_at + 1) WHERE provider_id = ? AND label = ?').run(now, providerId, label);
   }
 
   remove(providerId: string, label: string): boolean {
