@@ -6,6 +6,7 @@ import { ProvidersRepo } from './store/providers-repo.ts';
 import { ClientsRepo, hashToken, type ClientRecord } from './store/clients-repo.ts';
 import { SettingsRepo } from './store/settings-repo.ts';
 import { RequestLog } from './store/requests-repo.ts';
+import { BudgetService } from './budget/service.ts';
 import { toRuntime, type ProviderRuntime } from './providers/registry.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { KeyService } from './secrets/keys-service.ts';
@@ -119,6 +120,8 @@ export class Core {
   /** Provider keys: bytes in the OS keychain, metadata in SQLite (electron/core/secrets/keys-service.ts). */
   readonly keys: KeyService;
   readonly live: LiveConfig;
+  /** Budgets, spend and rate limits (electron/core/budget/service.ts). */
+  readonly budgets: BudgetService;
   private readonly usedClients = new Set<number>();
   private lastTouch = 0;
 
@@ -133,6 +136,7 @@ export class Core {
     this.requestLog = new RequestLog(this.db);
     this.keys = new KeyService(this);
     this.live = new LiveConfig(this.db, this);
+    this.budgets = new BudgetService(this);
     const invalidate = () => this.live.invalidate();
     this.providers.onChange = invalidate;
     this.clients.onChange = invalidate;
@@ -160,6 +164,7 @@ export class Core {
   close(): void {
     this.lastTouch = 0;
     this.requestLog.flush();
+    if (this.db.open) this.budgets.flush();
     if (this.db.open) this.db.close();
   }
 }

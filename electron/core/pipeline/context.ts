@@ -4,6 +4,7 @@ import type { ClientRecord } from '../store/clients-repo.ts';
 import type { InboundProtocol } from '../protocols/inbound.ts';
 import type { ProviderRuntime } from '../providers/registry.ts';
 import type { ModelInfo, Usage } from '../routing/catalog.ts';
+import type { BudgetReservation } from '../budget/service.ts';
 
 /** One place a request may be sent: a provider and the model id that provider knows it by. */
 export interface RouteCandidate {
@@ -68,4 +69,6 @@ export interface RequestContext {
   outputFilter: OutputFilter | null;
   /** Set once the response has been fully written or failed. */
   done: boolean;
+  /** Budget stage: the reservation (and rate-limit admission) this request holds until settle. */
+  budget?: BudgetReservation | null;
 }

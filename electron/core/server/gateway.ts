@@ -59,6 +59,8 @@ function corsHeaders(origin: string | null): Record<string, string> {
 
 export async function startGateway(core: Core, opts: GatewayOptions): Promise<Gateway> {
   let hosts = allowedHosts(opts.port);
+  // One gateway owns the data directory: budget reservations left by an earlier one (crash, kill) are void.
+  core.budgets.claim();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
