@@ -12,6 +12,8 @@ import type { SecretStore } from './secrets/secret-store.ts';
 import { KeyService } from './secrets/keys-service.ts';
 import { mergeGatewaySettings, type GatewaySettings } from './config.ts';
 import type { Policy } from '../../shared/policy.ts';
+import { PolicyService } from './policy/service.ts';
+import { AuditLog } from './audit/log.ts';
 
 /** What the shell (Electron main, or the CLI) hands to core. */
 export interface CoreDeps {
@@ -97,6 +99,8 @@ export interface PolicySource {
   managed(): Policy | null;
   /** Who manages it, for messages like "blocked by team policy 'acme' v12". */
   managedBy(): string | null;
+  /** Set when a trust anchor exists but no valid bundle does: provider calls are refused with this reason. */
+  failClosedReason?(): string | null;
 }
 
 /** Append-only audit trail. Entries hold types and counts, never secret values or prompts. */
@@ -106,8 +110,14 @@ export interface AuditSink {
 
 export class Core {
   readonly dataDir: string;
-  policy: PolicySource = { managed: () => null, managedBy: () => null };
-  audit: AuditSink = { append: () => {} };
+  /** The team policy in force (policy/service.ts). Tests may swap in a stub PolicySource. */
+  policy: PolicySource;
+  /** The hash-chained audit log (audit/log.ts). Tests may swap in a stub AuditSink. */
+  audit: AuditSink;
+  /** Signed team policy: install, verify, status, user policy, effective policy (electron/core/policy/service.ts). */
+  readonly policyService: PolicyService;
+  /** Audit entries, checkpoints, verify, export (electron/core/audit/log.ts). */
+  readonly auditLog: AuditLog;
   /** Emits 'event' with a CoreEvent. */
   readonly events = new EventEmitter();
   readonly env: NodeJS.ProcessEnv;
@@ -134,6 +144,10 @@ export class Core {
     this.clients = new ClientsRepo(this.db);
     this.settings = new SettingsRepo(this.db);
     this.requestLog = new RequestLog(this.db);
+    this.auditLog = new AuditLog(this.db, { dataDir: deps.dataDir, secrets: this.secrets, retentionDays: () => this.policyService.effective().retention?.auditDays });
+    this.audit = this.auditLog;
+    this.policyService = new PolicyService(this);
+    this.policy = this.policyService;
     this.keys = new KeyService(this);
     this.live = new LiveConfig(this.db, this);
     this.budgets = new BudgetService(this);
@@ -141,6 +155,10 @@ export class Core {
     this.providers.onChange = invalidate;
     this.clients.onChange = invalidate;
     this.settings.onChange = invalidate;
+    const audit = (type: string, data: Record<string, unknown>) => this.audit.append(type, data);
+    this.providers.onAudit = audit;
+    this.clients.onAudit = audit;
+    this.settings.onAudit = audit;
     // last_used_at is written with the request log's batch, not on the hot path.
     this.requestLog.onFlush = () => {
       const now = Date.now();
@@ -165,6 +183,7 @@ export class Core {
     this.lastTouch = 0;
     this.requestLog.flush();
     if (this.db.open) this.budgets.flush();
+    if (this.db.open) this.auditLog.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -3,6 +3,8 @@ import { serveCommand } from './serve.ts';
 import { providerCommand } from './provider.ts';
 import { tokenCommand } from './token.ts';
 import { usageCommand } from './usage.ts';
+import { policyCommand } from './policy.ts';
+import { auditCommand } from './audit.ts';
 import { keyCommand } from './key.ts';
 import { uiUrlCommand } from './ui-url.ts';
 
@@ -13,5 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   key: keyCommand,
   token: tokenCommand,
   usage: usageCommand,
+  policy: policyCommand,
+  audit: auditCommand,
   'ui-url': uiUrlCommand,
 };

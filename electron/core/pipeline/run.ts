@@ -1,5 +1,5 @@
 import type { RequestContext } from './context.ts';
-import { policy } from './stages/policy.ts';
+import { policy, policyRoute } from './stages/policy.ts';
 import { dlp } from './stages/dlp.ts';
 import { route } from './stages/route.ts';
 import { budget } from './stages/budget.ts';
@@ -12,7 +12,8 @@ import { redactSecrets } from '../util/redact.ts';
 type Stage = (ctx: RequestContext) => void | Promise<void>;
 
 /** The ordered stages between identify (done by the server before the body is read) and the provider call. */
-export const STAGES: Stage[] = [policy, dlp, route, budget, cache];
+// policyRoute enforces the provider/model allow-lists on the candidates route produced.
+export const STAGES: Stage[] = [policy, dlp, route, policyRoute, budget, cache];
 
 /**
  * Runs one request through the pipeline. A stage that refuses throws a GatewayError, which is written in the

@@ -49,6 +49,8 @@ export class ClientsRepo {
   private readonly db: DB;
   /** Called after every write, so in-process readers (the live gateway config) refresh. */
   onChange: (() => void) | null = null;
+  /** Called after every change with an audit entry (types and names, never values). */
+  onAudit: ((type: string, data: Record<string, unknown>) => void) | null = null;
   constructor(db: DB) {
     this.db = db;
   }
@@ -84,12 +86,14 @@ export class ClientsRepo {
     });
     tx.immediate();
     this.onChange?.();
+    this.onAudit?.('token.create', { name, replaced_revoked: Boolean(existing) });
     return { client: this.get(name)!, token };
   }
 
   revoke(name: string): boolean {
     const revoked = this.db.prepare('UPDATE clients SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(Date.now(), name).changes > 0;
     this.onChange?.();
+    if (revoked) this.onAudit?.('token.revoke', { name });
     return revoked;
   }
 

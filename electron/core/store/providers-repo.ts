@@ -38,6 +38,8 @@ export class ProvidersRepo {
   private readonly db: DB;
   /** Called after every write, so in-process readers (the live gateway config) refresh. */
   onChange: (() => void) | null = null;
+  /** Called after every change with an audit entry (types and names, never values). */
+  onAudit: ((type: string, data: Record<string, unknown>) => void) | null = null;
   constructor(db: DB) {
     this.db = db;
   }
@@ -59,6 +61,7 @@ export class ProvidersRepo {
       )
       .run(p.id, p.type, p.preset, p.baseUrl, p.keyEnv, JSON.stringify(p.options ?? {}), now, now);
     this.onChange?.();
+    this.onAudit?.('provider.add', { id: p.id, type: p.type, preset: p.preset, key_env: p.keyEnv });
     return this.get(p.id)!;
   }
 
@@ -70,12 +73,14 @@ export class ProvidersRepo {
       .prepare('UPDATE providers SET type = ?, base_url = ?, key_env = ?, options = ?, updated_at = ? WHERE id = ?')
       .run(next.type, next.baseUrl, next.keyEnv, JSON.stringify(next.options), Date.now(), id);
     this.onChange?.();
+    this.onAudit?.('provider.update', { id, fields: Object.keys(patch) });
     return this.get(id);
   }
 
   remove(id: string): boolean {
     const removed = this.db.prepare('DELETE FROM providers WHERE id = ?').run(id).changes > 0;
     this.onChange?.();
+    if (removed) this.onAudit?.('provider.remove', { id });
     return removed;
   }
 }

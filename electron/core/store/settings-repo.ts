@@ -5,6 +5,8 @@ export class SettingsRepo {
   private readonly db: DB;
   /** Called after every write, so in-process readers (the live gateway config) refresh. */
   onChange: (() => void) | null = null;
+  /** Called after every change with an audit entry (types and names, never values). */
+  onAudit: ((type: string, data: Record<string, unknown>) => void) | null = null;
   constructor(db: DB) {
     this.db = db;
   }
@@ -17,6 +19,7 @@ export class SettingsRepo {
       .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
       .run(key, JSON.stringify(value), Date.now());
     this.onChange?.();
+    this.onAudit?.('settings.change', { key });
   }
   all(): Record<string, unknown> {
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
