@@ -32,6 +32,8 @@ export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) 
 
 const KEY_URLS: Record<string, string> = {
   openai: 'https://platform.openai.com/api-keys',
+  anthropic: 'https://console.anthropic.com/settings/keys',
+  gemini: 'https://aistudio.google.com/apikey',
   deepseek: 'https://platform.deepseek.com/api_keys',
   mistral: 'https://console.mistral.ai/api-keys',
   groq: 'https://console.groq.com/keys',

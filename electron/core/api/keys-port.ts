@@ -23,5 +23,5 @@ export interface KeysPort {
 
 /** The key service of this core, or null where none is wired in. */
 export function keysOf(core: Core): KeysPort | null {
-  return ((core as unknown as { keys?: KeysPort }).keys ?? null) as KeysPort | null;
+  return (core.keys as KeysPort | undefined) ?? null;
 }

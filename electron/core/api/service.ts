@@ -4,6 +4,7 @@ import { contract, type AppEvent, type GatewayStatus, type Method } from '../../
 import { ApiError, type ApiErrorBody } from '../../../shared/api/errors.ts';
 import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { redactSecrets } from '../util/redact.ts';
+import { UserError } from '../util/errors.ts';
 import { createHandlers, type Handlers, type ShellHooks } from './handlers.ts';
 
 /** Turns a zod issue list into one sentence a person can act on. */
@@ -18,6 +19,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof SecretStoreUnavailableError) return new ApiError('unavailable', err.message);
   const msg = redactSecrets((err as Error)?.message ?? String(err));
+  if (err instanceof UserError) return new ApiError(/^No /.test(msg) ? 'not_found' : 'invalid_input', msg);
   // Repositories throw plain Errors with user-facing messages for validation conflicts.
   if (/already exists/i.test(msg)) return new ApiError('conflict', msg);
   if (/not valid/i.test(msg)) return new ApiError('invalid_input', msg);
@@ -43,7 +45,19 @@ export class AppApiService {
     this.handlers = createHandlers(core, hooks);
     this.bus.setMaxListeners(0);
     core.events.on('event', this.onCore);
+    // Live spend: each committed request-log batch becomes a 'request' event for the UI (not for core's
+    // own listeners, so desktop notifications stay for budget and policy).
+    const prev = core.requestLog.onFlush;
+    this.restoreFlush = () => {
+      core.requestLog.onFlush = prev;
+    };
+    core.requestLog.onFlush = (rows) => {
+      prev?.(rows);
+      const event: CoreEvent = { kind: 'request', level: 'info', title: 'Requests logged', message: `${rows.length} request(s) logged`, data: { count: rows.length } };
+      this.bus.emit('event', { type: 'core', event } satisfies AppEvent);
+    };
   }
+  private readonly restoreFlush: () => void;
 
   async call(method: string, input: unknown): Promise<unknown> {
     if (!Object.hasOwn(contract, method)) throw new ApiError('unknown_method', `Unknown app API method '${method}'.`);
@@ -83,6 +97,7 @@ export class AppApiService {
 
   close(): void {
     this.core.events.off('event', this.onCore);
+    this.restoreFlush();
     this.bus.removeAllListeners();
   }
 }
