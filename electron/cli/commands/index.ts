@@ -3,6 +3,8 @@ import { serveCommand } from './serve.ts';
 import { providerCommand } from './provider.ts';
 import { tokenCommand } from './token.ts';
 import { usageCommand } from './usage.ts';
+import { budgetCommand } from './budget.ts';
+import { limitCommand } from './limit.ts';
 import { policyCommand } from './policy.ts';
 import { auditCommand } from './audit.ts';
 import { keyCommand } from './key.ts';
@@ -15,6 +17,8 @@ export const COMMANDS: Record<string, Command> = {
   key: keyCommand,
   token: tokenCommand,
   usage: usageCommand,
+  budget: budgetCommand,
+  limit: limitCommand,
   policy: policyCommand,
   audit: auditCommand,
   'ui-url': uiUrlCommand,

@@ -69,6 +69,12 @@ export interface RequestContext {
   outputFilter: OutputFilter | null;
   /** Set once the response has been fully written or failed. */
   done: boolean;
+  /** Route stage: where "had it gone direct" is priced (requested_cost_usd); null/absent: the target itself. */
+  baseline?: RouteCandidate | null;
+  /** Settle: the cost of this call in USD (0 for a cache hit), null when a price is unknown. */
+  costUsd?: number | null;
+  /** Cache stage: the capture of a response to store once the call succeeded (stages/cache.ts). */
+  cacheCapture?: { finish(ctx: RequestContext): void } | null;
   /** Budget stage: the reservation (and rate-limit admission) this request holds until settle. */
   budget?: BudgetReservation | null;
 }

@@ -45,6 +45,11 @@ function load(): Record<string, ModelInfo> {
 
 /** Finds a model in the catalog: `<catalogProvider>/<model>` first, then the bare model id. */
 export function lookupModel(catalogProvider: string | null | undefined, model: string): ModelInfo | undefined {
+  // User overrides (`airlock model set`) win over the public catalog.
+  if (catalogProvider && overrides.size > 0) {
+    const o = overrides.get(`${catalogProvider}/${model}`);
+    if (o) return withOverride(lookupCatalogOnly(catalogProvider, model), o);
+  }
   const c = load();
   if (catalogProvider) {
     const prefixed = c[`${catalogProvider}/${model}`];
@@ -79,4 +84,70 @@ export function costOf(info: ModelInfo | undefined, usage: Usage): number | null
   const writeP = info.cacheWrite ?? inP;
   const uncached = Math.max(0, usage.input - usage.cached - usage.cacheWrite);
   return uncached * inP + usage.cached * readP + usage.cacheWrite * writeP + usage.output * outP;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// User overrides and custom/local models (stored in SQLite, table model_overrides; loaded by routing/runtime.ts).
+// Keys are `<provider>/<model>` where <provider> is an Airlock provider id or a catalog provider name.
+
+/** A catalog entry with an optional quality tier set by the user (1 economy, 2 standard, 3 flagship). */
+export interface ModelInfoWithTier extends ModelInfo {
+  tier?: number;
+}
+
+let overrides = new Map<string, ModelInfoWithTier>();
+
+/** Replaces the override layer (called when the database changed). */
+export function setModelOverrides(entries: Iterable<[string, ModelInfoWithTier]>): void {
+  overrides = new Map(entries);
+}
+
+export function modelOverrides(): ReadonlyMap<string, ModelInfoWithTier> {
+  return overrides;
+}
+
+/** The catalog entry merged with a user override: the override's fields win, unknown ones fall back. */
+function withOverride(base: ModelInfo | undefined, o: ModelInfoWithTier | undefined): ModelInfoWithTier | undefined {
+  if (!o) return base;
+  return base ? { ...base, ...o } : o;
+}
+
+/**
+ * What Airlock knows about `<provider>/<model>` for a configured provider: a user override by provider id or
+ * by catalog provider, on top of the public catalog. A local provider's unknown model is priced at 0.
+ */
+export function lookupModelFor(p: { id: string; catalogProvider: string | null; local: boolean }, model: string): ModelInfoWithTier | undefined {
+  const base = lookupCatalogOnly(p.catalogProvider, model);
+  const o = overrides.get(`${p.id}/${model}`) ?? (p.catalogProvider ? overrides.get(`${p.catalogProvider}/${model}`) : undefined);
+  const info = withOverride(base, o);
+  if (!info && p.local) return { provider: p.id, mode: 'chat', input: 0, output: 0 };
+  return info;
+}
+
+function lookupCatalogOnly(catalogProvider: string | null | undefined, model: string): ModelInfo | undefined {
+  const c = load();
+  if (catalogProvider) {
+    const prefixed = c[`${catalogProvider}/${model}`];
+    if (prefixed) return prefixed;
+    const bare = c[model];
+    if (bare && bare.provider === catalogProvider) return bare;
+    return undefined;
+  }
+  return c[model];
+}
+
+/**
+ * Quality tier of a model: the user's `--tier` if set, else derived from its output price (a proxy that tracks
+ * model class well within a provider's line-up): < $2.5/Mtok economy (1), < $8 standard (2), else flagship (3).
+ * Free local models are economy unless the user says otherwise.
+ */
+export function tierOf(info: ModelInfoWithTier | undefined): number {
+  if (!info) return 0;
+  if (info.tier) return info.tier;
+  const out = info.output;
+  if (out === undefined) return 0;
+  const perM = out * 1e6;
+  if (perM < 2.5) return 1;
+  if (perM < 8) return 2;
+  return 3;
 }

@@ -1,7 +1,11 @@
 import type { LiveConfig } from '../core.ts';
 import type { RouteCandidate } from '../pipeline/context.ts';
-import { lookupModel } from './catalog.ts';
+import { lookupModel, lookupModelFor } from './catalog.ts';
 import { GatewayError } from '../util/errors.ts';
+import type { ProviderRuntime } from '../providers/registry.ts';
+import type { RoutingRuntime } from './runtime.ts';
+import { globMatch, type RouteSpec } from './routes.ts';
+import { chooseAuto, isGeneralPurpose, requestFeatures, type PoolEntry } from './auto.ts';
 
 /**
  * Turns a requested model name into candidates.
@@ -46,5 +50,123 @@ export function resolveModel(live: LiveConfig, requested: string): { candidates:
     'not_found_error',
     `Model '${requested}' is not known to any configured provider (${ids.join(', ')}). Address it as '<provider>/<model>', e.g. '${ids[0]}/${requested}', or list models with GET /v1/models.`,
     { param: 'model', code: 'model_not_found' },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Aliases, auto routing and health ordering (issue 7).
+
+export interface Resolved {
+  candidates: RouteCandidate[];
+  rule: string;
+  /** Where "had it gone direct" is priced (requested_cost_usd); null: the model that answered. */
+  baseline: RouteCandidate | null;
+  /** The alias's route, when the requested name was one. */
+  route: RouteSpec | null;
+}
+
+function candidateOf(rt: RoutingRuntime, p: ProviderRuntime, model: string): RouteCandidate {
+  return { provider: p, model, info: lookupModelFor(p, model) };
+}
+
+/** `<provider>/<model>` of a configured provider, or null. */
+export function parseTarget(rt: RoutingRuntime, spec: string): RouteCandidate | null {
+  const slash = spec.indexOf('/');
+  if (slash <= 0) return null;
+  const p = rt.provider(spec.slice(0, slash));
+  const model = spec.slice(slash + 1);
+  return p && model ? candidateOf(rt, p, model) : null;
+}
+
+/** Expands a route's candidate list: literal entries of configured providers, globs over their models. */
+function expand(rt: RoutingRuntime, list: string[]): { out: RouteCandidate[]; missing: string[] } {
+  const out: RouteCandidate[] = [];
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  const push = (c: RouteCandidate) => {
+    const k = `${c.provider.id}/${c.model}`;
+    if (seen.has(k) || !rt.allowed(c.provider, c.model)) return;
+    seen.add(k);
+    out.push(c);
+  };
+  for (const entry of list) {
+    if (entry.includes('*')) {
+      const slash = entry.indexOf('/');
+      const provGlob = slash > 0 ? entry.slice(0, slash) : '*';
+      const matches: RouteCandidate[] = [];
+      for (const p of rtProviders(rt)) {
+        if (!globMatch(provGlob, p.id)) continue;
+        for (const m of rt.modelsOf(p)) if (globMatch(entry, `${p.id}/${m}`) && isGeneralPurpose(m)) matches.push(candidateOf(rt, p, m));
+      }
+      // A glob expands cheapest first, so `openai/*` in an ordered route still tries a sensible order.
+      matches.sort((a, b) => (a.info?.output ?? Infinity) - (b.info?.output ?? Infinity) || a.model.localeCompare(b.model));
+      if (matches.length === 0) missing.push(entry);
+      matches.forEach(push);
+      continue;
+    }
+    const c = parseTarget(rt, entry);
+    if (c) push(c);
+    else missing.push(entry);
+  }
+  return { out, missing };
+}
+
+function rtProviders(rt: RoutingRuntime): ProviderRuntime[] {
+  return rt.providerList();
+}
+
+/** Healthy candidates first (stable), those whose circuit breaker is open last. */
+export function healthOrder(rt: RoutingRuntime, cs: RouteCandidate[]): RouteCandidate[] {
+  if (cs.length < 2) return cs;
+  const healthy = cs.filter((c) => rt.breakers.healthy(`${c.provider.id}/${c.model}`));
+  if (healthy.length === cs.length) return cs;
+  return [...healthy, ...cs.filter((c) => !healthy.includes(c))];
+}
+
+/**
+ * Turns the requested name into candidates: a route/alias (ordered or auto) first, then a model address
+ * (resolveModel). Candidates whose breaker is open are moved to the end.
+ */
+export function resolveRoute(rt: RoutingRuntime, live: LiveConfig, requested: string, body: Record<string, unknown>): Resolved {
+  const route = rt.routes.get(requested);
+  if (!route) {
+    const r = resolveModel(live, requested);
+    for (const c of r.candidates) c.info = lookupModelFor(c.provider, c.model);
+    return { candidates: r.candidates, rule: r.rule, baseline: null, route: null };
+  }
+  if (live.providers.size === 0) resolveModel(live, requested); // throws the "no provider configured" error
+  if (route.strategy === 'auto') {
+    let pool: PoolEntry[];
+    if (route.candidates.length > 0) {
+      const { out, missing } = expand(rt, route.candidates);
+      if (out.length === 0) throw noCandidates(requested, missing);
+      pool = out.map((c) => ({ provider: c.provider, model: c.model, info: c.info }));
+    } else pool = rt.defaultPool();
+    const f = requestFeatures(body);
+    const choice = chooseAuto(requested, pool, f, route);
+    let baseline: RouteCandidate | null = null;
+    const b = route.baseline ?? rt.settings.baseline;
+    if (b) baseline = parseTarget(rt, b);
+    else {
+      try {
+        baseline = chooseAuto(requested, pool, f, { ...route, minTier: 3, maxTier: undefined }).candidates[0] ?? null;
+      } catch {
+        baseline = null;
+      }
+    }
+    return { candidates: healthOrder(rt, choice.candidates), rule: choice.rule, baseline, route };
+  }
+  const { out, missing } = expand(rt, route.candidates);
+  if (out.length === 0) throw noCandidates(requested, missing);
+  const baseline = route.baseline ? parseTarget(rt, route.baseline) : out[0]!;
+  return { candidates: healthOrder(rt, out), rule: `alias:${requested}${route.managed ? ' (policy)' : ''}`, baseline, route };
+}
+
+function noCandidates(alias: string, missing: string[]): GatewayError {
+  return new GatewayError(
+    503,
+    'api_error',
+    `Route '${alias}' has no usable model: ${missing.length ? `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not served by a configured provider` : 'every candidate is blocked by team policy'}. Fix it with \`airlock route set ${alias} <provider>/<model> ...\` or add the provider.`,
+    { code: 'route_unavailable', headers: { 'x-should-retry': 'false' } },
   );
 }

@@ -3,6 +3,7 @@ import { GatewayError } from '../../util/errors.ts';
 import { resolveProviderKey } from '../../secrets/provider-keys.ts';
 import { postJson, type UpstreamResponse } from '../../providers/openai-compatible.ts';
 import { relayOpenAIJson, relayOpenAIStream } from '../../protocols/openai-relay.ts';
+import { beginAttempt, breakerGate, endAttempt, retrySame } from '../../routing/attempts.ts';
 
 /** The upstream path and body for a candidate, in the upstream's protocol. */
 function upstreamRequest(ctx: RequestContext, c: RouteCandidate): { path: string; body: Record<string, unknown> } {
@@ -22,8 +23,13 @@ const RETRYABLE = (e: unknown): boolean => e instanceof GatewayError && (e.statu
 export async function provider(ctx: RequestContext): Promise<void> {
   let lastError: unknown = null;
   for (const c of ctx.candidates) {
-    ctx.target = c;
-    ctx.attempts++;
+    const paused = breakerGate(ctx, c);
+    if (paused) {
+      lastError ??= paused;
+      continue;
+    }
+    for (let retry = 0; ; retry++) {
+    beginAttempt(ctx, c);
     try {
       const key = await resolveProviderKey(c.provider, ctx.core);
       if (key) ctx.keys.push(key);
@@ -35,10 +41,14 @@ export async function provider(ctx: RequestContext): Promise<void> {
       });
       if (ctx.stream) await relayOpenAIStream(ctx, up);
       else await relayOpenAIJson(ctx, up);
+      endAttempt(ctx, c, null);
       return;
     } catch (err) {
       lastError = err;
+      endAttempt(ctx, c, err);
       if (ctx.res.headersSent || ctx.abort.signal.aborted || !RETRYABLE(err)) throw err;
+      if (!(await retrySame(ctx, c, err, retry))) break;
+    }
     }
   }
   throw lastError;

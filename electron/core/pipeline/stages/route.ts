@@ -1,10 +1,27 @@
 import type { RequestContext } from '../context.ts';
-import { resolveModel } from '../../routing/resolve.ts';
+import { resolveRoute } from '../../routing/resolve.ts';
+import { routingOf } from '../../routing/runtime.ts';
+import { setRouteHeaders } from '../../routing/headers.ts';
+import type { RouteSpec } from '../../routing/routes.ts';
 
-/** Stage 4, route: requested model (alias, bare or provider/model) to an ordered candidate list. */
+const routeSpecs = new WeakMap<RequestContext, RouteSpec>();
+
+/** The route (alias) the request was addressed to, if any: the cache stage reads its cache switch. */
+export function routeSpecOf(ctx: RequestContext): RouteSpec | undefined {
+  return routeSpecs.get(ctx);
+}
+
+/**
+ * Stage 4, route: requested model (alias, auto, bare or provider/model) to an ordered candidate list
+ * (capable, allowed, healthy first), with the deciding rule and the baseline for savings.
+ */
 export function route(ctx: RequestContext): void {
-  const { candidates, rule } = resolveModel(ctx.core.live, ctx.requestedModel!);
-  ctx.candidates = candidates;
-  ctx.routeRule = rule;
-  ctx.target = candidates[0] ?? null;
+  const rt = routingOf(ctx.core);
+  const r = resolveRoute(rt, ctx.core.live, ctx.requestedModel!, ctx.body);
+  ctx.candidates = r.candidates;
+  ctx.routeRule = r.rule;
+  ctx.target = r.candidates[0] ?? null;
+  ctx.baseline = r.baseline;
+  if (r.route) routeSpecs.set(ctx, r.route);
+  setRouteHeaders(ctx);
 }
