@@ -4,7 +4,8 @@ import type { UpstreamResponse } from '../providers/openai-compatible.ts';
 import { upstreamHttpError, upstreamNetworkError } from '../providers/upstream-errors.ts';
 import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
-import { estimateTokens, fromOpenAIUsage } from './openai-usage.ts';
+import { estimateTokens } from './openai-usage.ts';
+import { chatUsageOf, inBandError } from './translate/decode.ts';
 import { openAIErrorBody } from './openai-errors.ts';
 import type { OutputFilter } from '../pipeline/context.ts';
 
@@ -100,13 +101,15 @@ export async function relayOpenAIJson(ctx: RequestContext, up: UpstreamResponse)
   let buf = Buffer.from(await up.body.arrayBuffer());
   try {
     const j = JSON.parse(buf.toString('utf8'));
-    ctx.usage = fromOpenAIUsage(j?.usage);
+    // OpenRouter reports some failures with HTTP 200 and an error body (numeric code): make them real errors.
+    if (up.status < 300 && j?.error && !Array.isArray(j?.choices) && !Array.isArray(j?.data)) throw inBandError(ctx.target!.provider.id, j.error);
+    ctx.usage = chatUsageOf(j);
     if (ctx.outputFilter && Array.isArray(j?.choices)) {
       filterChatCompletion(j, ctx.outputFilter);
       buf = Buffer.from(JSON.stringify(j));
     }
   } catch (err) {
-    if (ctx.outputFilter && !(err instanceof SyntaxError)) throw err;
+    if (err instanceof GatewayError || (ctx.outputFilter && !(err instanceof SyntaxError))) throw err;
     /* not JSON: pass it on, tokens unknown */
   }
   ctx.status = up.status;
@@ -161,7 +164,7 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
         if (chunk) {
           if (chunk.error) upstreamError = chunk.error.message ?? 'error';
           if (USAGE_RE.test(data)) {
-            const u = fromOpenAIUsage(chunk.usage);
+            const u = chatUsageOf(chunk);
             if (u) ctx.usage = u;
             if (!ctx.wantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return;
           }

@@ -15,6 +15,8 @@ export interface ProviderPreset {
 
 export const PRESETS: ProviderPreset[] = [
   { id: 'openai', label: 'OpenAI', type: 'openai', baseUrl: 'https://api.openai.com/v1', catalogProvider: 'openai', keyEnvHint: 'OPENAI_API_KEY' },
+  { id: 'anthropic', label: 'Anthropic', type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', catalogProvider: 'anthropic', keyEnvHint: 'ANTHROPIC_API_KEY' },
+  { id: 'gemini', label: 'Google Gemini', type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta', catalogProvider: 'gemini', keyEnvHint: 'GEMINI_API_KEY' },
   { id: 'deepseek', label: 'DeepSeek', type: 'openai-compatible', baseUrl: 'https://api.deepseek.com/v1', catalogProvider: 'deepseek', keyEnvHint: 'DEEPSEEK_API_KEY' },
   { id: 'mistral', label: 'Mistral', type: 'openai-compatible', baseUrl: 'https://api.mistral.ai/v1', catalogProvider: 'mistral', keyEnvHint: 'MISTRAL_API_KEY' },
   { id: 'groq', label: 'Groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', catalogProvider: 'groq', keyEnvHint: 'GROQ_API_KEY' },
@@ -26,7 +28,7 @@ export const PRESETS: ProviderPreset[] = [
 ];
 
 /** Accepts a few spellings people use for the same preset. */
-const ALIASES: Record<string, string> = { 'lm-studio': 'lmstudio', lm_studio: 'lmstudio', 'together-ai': 'together', together_ai: 'together', grok: 'xai' };
+const ALIASES: Record<string, string> = { claude: 'anthropic', google: 'gemini', 'lm-studio': 'lmstudio', lm_studio: 'lmstudio', 'together-ai': 'together', together_ai: 'together', grok: 'xai' };
 
 export function findPreset(name: string | undefined | null): ProviderPreset | undefined {
   if (!name) return undefined;

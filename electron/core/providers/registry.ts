@@ -20,7 +20,7 @@ export function toRuntime(rec: ProviderRecord): ProviderRuntime {
   const url = new URL(rec.baseUrl);
   const preset = findPreset(rec.preset);
   const catalogProvider =
-    (rec.options.catalogProvider as string | undefined) ?? preset?.catalogProvider ?? (rec.type === 'openai' ? 'openai' : null);
+    (rec.options.catalogProvider as string | undefined) ?? preset?.catalogProvider ?? (rec.type === 'openai' || rec.type === 'anthropic' || rec.type === 'gemini' ? rec.type : null);
   const local = Boolean(rec.options.local ?? preset?.local ?? isLoopback(url.hostname));
   const known = new Set<string>(catalogProvider ? modelsOf(catalogProvider) : []);
   for (const m of (rec.options.models as string[] | undefined) ?? []) known.add(m);

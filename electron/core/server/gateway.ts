@@ -5,6 +5,8 @@ import type { Core } from '../core.ts';
 import type { InboundProtocol } from '../protocols/inbound.ts';
 import type { RequestContext } from '../pipeline/context.ts';
 import { openAIChat, openAIEmbeddings } from '../protocols/openai-chat.ts';
+import { anthropicCountTokens, anthropicMessages } from '../protocols/anthropic-messages.ts';
+import { openAIResponses } from '../protocols/responses.ts';
 import { writeJson, writeOpenAIError } from '../protocols/openai-errors.ts';
 import { runPipeline, toGatewayError } from '../pipeline/run.ts';
 import { identify } from '../pipeline/stages/identify.ts';
@@ -39,6 +41,9 @@ export interface Gateway {
 const POST_ROUTES: Record<string, InboundProtocol> = {
   '/v1/chat/completions': openAIChat,
   '/v1/embeddings': openAIEmbeddings,
+  '/v1/responses': openAIResponses,
+  '/v1/messages': anthropicMessages,
+  '/v1/messages/count_tokens': anthropicCountTokens,
 };
 
 /** Lets later protocols (Anthropic Messages, Responses) mount themselves without touching the server. */
@@ -119,7 +124,7 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
       writeJson(res, 200, JSON.stringify({ status: 'ok' }));
       return;
     }
-    writeOpenAIError(res, new GatewayError(404, 'not_found_error', `Unknown endpoint ${req.method} ${path}. The gateway serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.`, { code: 'unknown_endpoint' }));
+    writeOpenAIError(res, new GatewayError(404, 'not_found_error', `Unknown endpoint ${req.method} ${path}. The gateway serves POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/embeddings and GET /v1/models.`, { code: 'unknown_endpoint' }));
   }
 
   async function handleProtocol(req: IncomingMessage, res: ServerResponse, protocol: InboundProtocol): Promise<void> {
