@@ -9,6 +9,9 @@ import { policyCommand } from './policy.ts';
 import { auditCommand } from './audit.ts';
 import { keyCommand } from './key.ts';
 import { uiUrlCommand } from './ui-url.ts';
+import { modelCommand } from './model.ts';
+import { routeCommand } from './route.ts';
+import { cacheCommand } from './cache.ts';
 
 /** Every `airlock <command>`. New commands register here. */
 export const COMMANDS: Record<string, Command> = {
@@ -22,4 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   policy: policyCommand,
   audit: auditCommand,
   'ui-url': uiUrlCommand,
+  model: modelCommand,
+  route: routeCommand,
+  cache: cacheCommand,
 };

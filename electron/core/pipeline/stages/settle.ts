@@ -4,11 +4,18 @@ import { settleBudget } from './budget.ts';
 
 /** Stage 8, settle: price what was used and write the request row (types and counts only). */
 export function settle(ctx: RequestContext): void {
-  settleBudget(ctx);
   const t = ctx.target;
   const u = ctx.usage;
   let cost: number | null = null;
   if (u && t) cost = t.provider.local && !t.info ? 0 : costOf(t.info, u);
+  // Savings: the same usage priced at the requested/baseline model (auto, alias), or at the target for a cache hit.
+  const base = ctx.baseline ?? t;
+  let requestedCost = cost;
+  if (u && base && (base !== t || ctx.cacheHit)) requestedCost = base.provider.local && !base.info ? 0 : costOf(base.info, u);
+  if (ctx.cacheHit && u) cost = 0; // a cache hit costs nothing
+  ctx.costUsd = cost;
+  settleBudget(ctx);
+  ctx.cacheCapture?.finish(ctx);
   ctx.core.requestLog.record({
     ts: ctx.ts,
     client: ctx.client?.name ?? null,
@@ -25,7 +32,7 @@ export function settle(ctx: RequestContext): void {
     outputTokens: u ? u.output : null,
     usageEstimated: ctx.usageEstimated,
     costUsd: cost,
-    requestedCostUsd: cost,
+    requestedCostUsd: requestedCost,
     cacheHit: ctx.cacheHit,
     attempts: ctx.attempts,
     routeRule: ctx.routeRule,
