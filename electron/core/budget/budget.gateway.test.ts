@@ -257,3 +257,16 @@ test('rate limits under concurrency: tpm per provider never admits more tokens t
   assert.equal(lim.requestsLastMinute, ok);
   assert.equal(lim.tokensLastMinute, ok * 44, 'admitted estimates were corrected to actual usage');
 });
+
+test('Anthropic clients get the refusal in Anthropic error shape, with retry-after', async () => {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const claude = new Anthropic({ baseURL: `http://127.0.0.1:${h.gateway.port}`, apiKey: h.token, maxRetries: 0 });
+  h.core.budgets.repo.setBudget({ scope: 'global', window: 'week', limitUsd: 0, limitTokens: null, mode: 'hard', warnAtPct: null });
+  const e: any = await claude.messages.create({ model: 'mock/gpt-4o', max_tokens: 50, messages: [{ role: 'user', content: PROMPT }] }).catch((x) => x);
+  assert.equal(e.status, 429);
+  assert.equal(e.error?.type, 'error');
+  assert.equal(e.error?.error?.type, 'rate_limit_error');
+  assert.match(e.error?.error?.message, /hard weekly budget for global — spent \$[\d.]+ of \$0\.0000/);
+  assert.ok(Number(e.headers.get('retry-after')) >= 1);
+  assert.equal(h.mock.requests.filter((r) => r.body?.messages?.[0]?.content === PROMPT && r.body?.max_tokens === 50).length, 0, 'nothing left the machine');
+});
