@@ -178,6 +178,11 @@ test('the output filter is applied by every relay: translated and pass-through, 
   const fa = new Anthropic({ baseURL: `http://127.0.0.1:${h.gateway.port}`, apiKey: h.token, maxRetries: 0, defaultHeaders: { 'x-test-filter': '1' } });
   const upper = (s: string) => s === s.toUpperCase();
 
+  // Chat pass-through (the OpenAI relay), streaming tool-call arguments.
+  h.mock.next({ kind: 'sse', file: 'openai/chat/stream.tool_calls.parallel.sse', split: true });
+  const c0 = await fo.chat.completions.stream({ model: MODEL.chat, messages: [{ role: 'user', content: 'x' }] }).finalChatCompletion();
+  assert.deepEqual(JSON.parse((c0.choices[0]!.message.tool_calls![1] as any).function.arguments), { TICKER: 'AAPL', EXCHANGE: 'NASDAQ' });
+
   // Anthropic upstream -> chat client (translated stream): text and tool-call arguments.
   h.mock.next({ kind: 'sse', file: 'anthropic/stream.tool_use.sse', split: true });
   const c1 = await fo.chat.completions.stream({ model: MODEL.anthropic, messages: [{ role: 'user', content: 'x' }] }).finalChatCompletion();
