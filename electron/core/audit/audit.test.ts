@@ -59,6 +59,22 @@ test('entries chain from genesis; repos audit token and provider changes without
   assert.equal(fs.statSync(key).mode & 0o777, 0o600, 'the file device key is 0600');
 });
 
+test('two processes appending to one data dir (gateway and CLI) extend one valid chain', async () => {
+  const { core, dir } = fresh(1);
+  const other = new Core({ dataDir: dir, env: {}, secrets: null });
+  for (let i = 0; i < 5; i++) {
+    core.audit.append('test.a', { i });
+    core.auditLog.flush();
+    other.audit.append('test.b', { i });
+    other.auditLog.flush();
+  }
+  other.close();
+  const types = core.auditLog.entries().map((e) => e.type);
+  assert.equal(types.length, 11);
+  assert.deepEqual(types.slice(1, 5), ['test.a', 'test.b', 'test.a', 'test.b']);
+  assert.equal((await cli(dir, 'audit', 'verify')).code, 0);
+});
+
 test('tamper: an edited entry is named', async () => {
   const { core, dir } = fresh();
   core.db.prepare('UPDATE audit_log SET data = ? WHERE seq = 4').run('{"i":40}');
@@ -150,7 +166,8 @@ test('retention (policy auditDays) prunes only checkpointed old entries and the 
   dirs.push(dir);
   const core = new Core({ dataDir: dir, env: {}, secrets: null });
   for (let i = 0; i < 5; i++) core.audit.append('test.event', { i });
-  core.db.prepare('UPDATE audit_log SET ts = ts - 40 * 86400000 WHERE seq <= 3').run(); // three old entries (before hashing? no: re-hash below)
+  core.auditLog.flush();
+  core.db.prepare('UPDATE audit_log SET ts = ts - 40 * 86400000 WHERE seq <= 3').run(); // three 40-day-old entries
   // Rebuild the chain so the back-dated entries are valid, then checkpoint.
   let prev = GENESIS;
   for (const r of core.db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as any[]) {
@@ -171,6 +188,7 @@ test('retention (policy auditDays) prunes only checkpointed old entries and the 
 test('export: entries plus the latest checkpoint; verify --file passes, and fails on an edited or truncated export', async () => {
   const { core, dir } = fresh(5);
   core.audit.append('test.event', { i: 'after checkpoint' });
+  core.auditLog.flush(); // (another process's appends are written at the end of its event-loop turn)
   const file = path.join(dir, 'audit.jsonl');
   let r = await cli(dir, 'audit', 'export', '--out', file);
   assert.equal(r.code, 0, r.err);

@@ -32,6 +32,12 @@ interface Row {
 }
 const fromRow = (r: Row): AuditEntry => ({ seq: r.seq, ts: r.ts, type: r.type, data: JSON.parse(r.data), prev: r.prev, hash: r.hash });
 
+interface Pending {
+  ts: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
 const TYPE_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
 const MAX_STRING = 500;
 
@@ -63,6 +69,8 @@ export class AuditLog {
   private keyWhere: 'keychain' | 'file' | null = null;
   private keyLoading: Promise<void> | null = null;
   private sinceCheckpoint = 0;
+  private queue: Pending[] = [];
+  private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   /** Called after each append (live views). Never throws into the caller. */
   onAppend: ((e: AuditEntry) => void) | null = null;
@@ -72,14 +80,21 @@ export class AuditLog {
     this.opts = opts;
     this.head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.insert = db.prepare('INSERT INTO audit_log (seq, ts, type, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?)');
-    this.appendTx = db.transaction((ts: number, type: string, data: Record<string, unknown>): AuditEntry => {
-      const h = this.head.get() as { seq: number; hash: string } | undefined;
-      const seq = (h?.seq ?? this.prunedStart()?.seq ?? 0) + 1;
-      const prev = h?.hash ?? this.prunedStart()?.hash ?? GENESIS;
-      const e = { seq, ts, type, data, prev };
-      const hash = entryHash(e);
-      this.insert.run(seq, ts, type, canonicalJson(data), prev, hash);
-      return { ...e, hash };
+    // The head is read inside the IMMEDIATE transaction, so appends from several processes chain correctly.
+    this.appendTx = db.transaction((batch: Pending[]): AuditEntry[] => {
+      const h = (this.head.get() as ChainStart | undefined) ?? this.prunedStart();
+      let seq = h?.seq ?? 0;
+      let prev = h?.hash ?? GENESIS;
+      const out: AuditEntry[] = [];
+      for (const { ts, type, data } of batch) {
+        seq++;
+        const e = { seq, ts, type, data, prev };
+        const hash = entryHash(e);
+        this.insert.run(seq, ts, type, canonicalJson(data), prev, hash);
+        out.push({ ...e, hash });
+        prev = hash;
+      }
+      return out;
     });
     open.add(this);
     if (!exitHook) {
@@ -87,7 +102,7 @@ export class AuditLog {
       // Short-lived processes (the CLI) leave a checkpoint behind on the way out: 'beforeExit' can still wait for
       // the keychain; 'exit' signs synchronously with a key that is already loaded.
       process.on('beforeExit', () => {
-        for (const log of open) if (log.sinceCheckpoint > 0 && log.db.open) void log.checkpoint();
+        for (const log of open) if ((log.sinceCheckpoint > 0 || log.queue.length > 0) && log.db.open) void log.checkpoint();
       });
       process.once('exit', () => {
         for (const log of open) log.close();
@@ -95,28 +110,54 @@ export class AuditLog {
     }
   }
 
-  /** Appends one entry. Never throws: a failing audit write is reported on stderr, the caller carries on. */
-  append(type: string, data: Record<string, unknown> = {}): AuditEntry | null {
+  /**
+   * Queues one entry; entries are chained and written in one transaction per event-loop turn (the request path
+   * never waits for a commit). Never throws: a bad type or a failing write is reported on stderr.
+   */
+  append(type: string, data: Record<string, unknown> = {}): void {
     try {
       if (!TYPE_RE.test(type)) throw new Error(`bad audit entry type '${type}'`);
-      const e = this.appendTx.immediate(Date.now(), type, sanitize(data) as Record<string, unknown>);
-      this.sinceCheckpoint++;
-      if (this.sinceCheckpoint >= (this.opts.checkpointEvery ?? 256)) void this.checkpoint();
-      else {
-        this.arm();
-        // Start loading the device key now (keychain reads are async), so a checkpoint at shutdown can be signed.
-        if (!this.key && !this.keyLoading) this.ensureKey().catch(() => {});
-      }
-      try {
-        this.onAppend?.(e);
-      } catch {
-        /* a listener's problem is not the caller's */
-      }
-      return e;
+      this.queue.push({ ts: Date.now(), type, data: sanitize(data) as Record<string, unknown> });
     } catch (err) {
       console.error(`airlock: could not write audit entry '${type}': ${(err as Error).message}`);
-      return null;
+      return;
     }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes queued entries now (readers call this first, so they always see every append). */
+  flush(): AuditEntry[] {
+    this.scheduled = false;
+    if (this.queue.length === 0 || !this.db.open) return [];
+    const batch = this.queue;
+    this.queue = [];
+    let written: AuditEntry[];
+    try {
+      written = this.appendTx.immediate(batch);
+    } catch (err) {
+      console.error(`airlock: could not write ${batch.length} audit entr${batch.length === 1 ? 'y' : 'ies'}: ${(err as Error).message}`);
+      return [];
+    }
+    this.sinceCheckpoint += written.length;
+    if (this.sinceCheckpoint >= (this.opts.checkpointEvery ?? 256)) void this.checkpoint();
+    else {
+      this.arm();
+      // Start loading the device key now (keychain reads are async), so a checkpoint at shutdown can be signed.
+      if (!this.key && !this.keyLoading) this.ensureKey().catch(() => {});
+    }
+    if (this.onAppend) {
+      for (const e of written) {
+        try {
+          this.onAppend(e);
+        } catch {
+          /* a listener's problem is not the writer's */
+        }
+      }
+    }
+    return written;
   }
 
   private arm(): void {
@@ -140,6 +181,7 @@ export class AuditLog {
   }
 
   entries(opts: { sinceTs?: number; afterSeq?: number; type?: string; limit?: number } = {}): AuditEntry[] {
+    this.flush();
     const where: string[] = [];
     const args: unknown[] = [];
     if (opts.sinceTs !== undefined) (where.push('ts >= ?'), args.push(opts.sinceTs));
@@ -190,6 +232,7 @@ export class AuditLog {
       this.keyWhere = 'file';
     }
     if (!this.key) return null;
+    this.flush();
     this.sinceCheckpoint = 0;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -230,6 +273,7 @@ export class AuditLog {
       return n;
     }).immediate();
     this.append('audit.pruned', { through_seq: last.seq, through_hash: last.hash, count, retention_days: days });
+    this.flush();
     return count;
   }
 
@@ -266,6 +310,7 @@ export class AuditLog {
   }
 
   close(): void {
+    this.flush();
     open.delete(this);
     if (this.timer) {
       clearTimeout(this.timer);

@@ -187,5 +187,5 @@ test('strict JSON: nested duplicates found with their path; canonical JSON sorts
   assert.throws(() => parseStrictJson('{"a":[{"b":1,"b":2}]}'), /duplicate key 'b' in a\.\[0\]/);
   assert.deepEqual(parseStrictJson('{"a":"x\\"y","b":[1,{"c":null}]}'), { a: 'x"y', b: [1, { c: null }] });
   assert.equal(canonicalJson({ b: 1, a: [true, { d: 'x', c: undefined }] }), '{"a":[true,{"d":"x"}],"b":1}');
-  assert.ok(TRUST_PAYLOAD_TYPE !== POLICY_PAYLOAD_TYPE);
+  assert.notEqual(TRUST_PAYLOAD_TYPE as string, POLICY_PAYLOAD_TYPE as string);
 });

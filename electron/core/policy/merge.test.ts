@@ -26,7 +26,7 @@ test('allow-lists intersect (with globs), deny-lists add up', () => {
   assert.equal(modelAllowed(eff, 'openai', 'gpt-4o-mini'), true);
   assert.equal(modelAllowed(eff, 'openai', 'gpt-4o'), false);
   assert.equal(modelAllowed(eff, 'anthropic', 'claude-haiku-4-5'), false, 'anthropic is not in the provider intersection');
-  assert.equal(intersectAllow(undefined, ['a']).length, 1);
+  assert.equal(intersectAllow(undefined, ['a'])!.length, 1);
   assert.deepEqual(intersectAllow(['x'], ['y']), [], 'disjoint lists intersect to nothing (everything blocked)');
   assert.ok(globCovers('openai/*', 'openai/gpt-4o*') && !globCovers('openai/gpt-4o*', 'openai/*'));
 });

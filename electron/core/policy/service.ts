@@ -248,6 +248,11 @@ export class PolicyService {
 
   // ---- install ----
 
+  /** Policy events are rare and matter: written now rather than at the end of the event-loop turn. */
+  private flushAudit(): void {
+    (this.core.audit as { flush?: () => unknown }).flush?.();
+  }
+
   seenVersions(tenant: string): SeenVersions {
     const hi = this.db.prepare('SELECT MAX(version) AS v FROM policy_versions WHERE tenant = ?').get(tenant) as { v: number | null };
     const sha = this.db.prepare('SELECT sha256 FROM policy_versions WHERE tenant = ? AND version = ?');
@@ -293,6 +298,7 @@ export class PolicyService {
           previous_version: r.previousVersion,
           ...(r.kind === 'bundle' ? { bundle_id: r.bundleId, sha256: r.sha256, signers: r.signers } : {}),
         });
+        this.flushAudit();
         this.core.emit({ kind: 'policy', level: 'info', title: 'Team policy installed', message: r.kind === 'trust' ? `Trust anchor v${r.version} installed.` : `Team policy '${r.bundleId}' v${r.version} is now enforced.`, data: { ...r } });
       }
       return r;
@@ -300,6 +306,7 @@ export class PolicyService {
       const code = err instanceof PolicyRefusal ? err.code : 'malformed';
       const refusal = err instanceof PolicyRefusal ? err : new PolicyRefusal('malformed', (err as Error).message);
       this.core.audit.append('policy.refused', { source, code, reason: refusal.message, payload_type: type });
+      this.flushAudit();
       this.core.emit({ kind: 'policy', level: 'warn', title: 'Team policy refused', message: refusal.message, data: { code } });
       throw refusal;
     }
