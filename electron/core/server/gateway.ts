@@ -14,6 +14,7 @@ import { settle } from '../pipeline/stages/settle.ts';
 import { allowedHosts, checkHost, checkJsonContentType, checkOrigin, parseJsonObject, readBody } from './guards.ts';
 import { GatewayError } from '../util/errors.ts';
 import { listModels } from '../routing/models.ts';
+import { startPolicyPolling } from '../policy/fetch.ts';
 import { checkUiOrigin, isUiRequest } from './app-api.ts';
 
 /**
@@ -216,12 +217,15 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
   });
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(port);
+  // Polls the trust anchor's bundle_url for a newer team policy (a no-op when the install is not managed).
+  const stopPolicyPolling = startPolicyPolling(core);
   return {
     port,
     url: `http://127.0.0.1:${port}/v1`,
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        stopPolicyPolling();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
