@@ -33,6 +33,8 @@ export class LiveConfig {
   private readonly dataVersion;
   private version = -1;
   private stale = true;
+  /** Bumped on every reload, so other in-memory caches (budgets) know the database changed without their own PRAGMA read. */
+  generation = 0;
   providers = new Map<string, ProviderRuntime>();
   clients: ClientRecord[] = [];
   gateway: GatewaySettings = mergeGatewaySettings(undefined);
@@ -55,6 +57,7 @@ export class LiveConfig {
     if (v === this.version && !this.stale) return this;
     this.version = v;
     this.stale = false;
+    this.generation++;
     const providers = new Map<string, ProviderRuntime>();
     for (const rec of this.repos.providers.list()) {
       try {

@@ -79,15 +79,15 @@ function priceOf(local: boolean, info: ModelInfo | undefined, usage: Usage): num
 /**
  * Budgets and rate limits. Reservations are checked and taken synchronously (one event-loop turn), so however
  * many requests arrive at once, the sum of reservations can never pass a hard limit. Spend and reservations are
- * written to SQLite in one small transaction per turn, so other processes (`airlock budget list`) see them.
+ * written to SQLite in one small transaction at most every FLUSH_MS, so other processes (`airlock budget list`) see them.
  */
 export class BudgetService {
   readonly repo: BudgetRepo;
   /** Identifies this gateway's reservations; rows of any other instance are stale after a gateway start. */
   readonly instance = crypto.randomUUID();
   private readonly core: Core;
-  private readonly dataVersion;
-  private version = -1;
+  private liveGeneration = -1;
+  private managedCheckedAt = 0;
   private stale = true;
   private userBudgets: BudgetDef[] = [];
   private managedSource: unknown = null;
@@ -109,21 +109,24 @@ export class BudgetService {
     this.core = core;
     this.repo = new BudgetRepo(core.db);
     this.repo.onChange = () => this.invalidate();
-    this.dataVersion = core.db.prepare('PRAGMA data_version').pluck();
   }
 
   invalidate(): void {
     this.stale = true;
   }
 
-  /** Reloads definitions when the database changed (another process wrote) or the team policy changed. */
-  private refresh(): void {
-    const v = this.dataVersion.get() as number;
-    const managedPolicy = this.core.policy.managed();
-    const managedSrc = managedPolicy?.budgets ?? null;
-    if (v === this.version && !this.stale && managedSrc === this.managedSource) return;
-    if (v !== this.version || this.stale) {
-      this.version = v;
+  /**
+   * Reloads definitions when the database changed. The gateway's LiveConfig already reads SQLite's data_version
+   * once per request (a write by another process, e.g. the CLI, bumps it); its reload generation is reused here
+   * instead of a second PRAGMA read. The team policy is re-read on a reload and at most once a second otherwise
+   * (bundle expiry, a new trust anchor).
+   */
+  private refresh(force = false): void {
+    const now = Date.now();
+    const gen = this.core.live.generation;
+    const reload = force || this.stale || gen !== this.liveGeneration;
+    if (reload) {
+      this.liveGeneration = gen;
       this.stale = false;
       this.userBudgets = this.repo.listBudgets();
       this.limitDefs = new Map(this.repo.listRateLimits().map((l) => [l.scope, l]));
@@ -140,6 +143,10 @@ export class BudgetService {
       if (z.zone !== this.zoneCache.zone) this.states.clear();
       this.zoneCache = z;
     }
+    if (!reload && now - this.managedCheckedAt < 1000) return;
+    this.managedCheckedAt = now;
+    const managedSrc = this.core.policy.managed()?.budgets ?? null;
+    if (!reload && managedSrc === this.managedSource) return;
     this.managedSource = managedSrc;
     this.managedBudgets = this.managedDefs();
     const by = new Map<string, BudgetDef[]>();
@@ -393,19 +400,19 @@ export class BudgetService {
     const pct = usedPct(b, s.spentUsd, s.spentTokens);
     const status = () => (b.limitUsd !== null ? `${fmtUsd(s.spentUsd)} of ${fmtUsd(b.limitUsd)}` : `${s.spentTokens} of ${b.limitTokens} tokens`);
     const data = () => ({ budget: b.id, scope: b.scope, window: b.window, mode: b.mode, managedBy: b.managedBy, pct: Math.round(pct * 10) / 10, spentUsd: round(s.spentUsd), limitUsd: b.limitUsd, spentTokens: s.spentTokens, limitTokens: b.limitTokens, resetsAt: new Date(s.end).toISOString() });
-    const resets = `resets ${formatLocal(s.end, this.zoneCache.zone)}`;
+    const resets = () => `resets ${formatLocal(s.end, this.zoneCache.zone)}`;
     if (pct >= 100 && !s.alerted.has(`${b.id}:full`)) {
       s.alerted.add(`${b.id}:full`);
       s.alerted.add(`${b.id}:warn`);
       const hard = b.mode === 'hard';
-      const message = `The ${describeBudget(b)} is used up: ${status()} (${resets}).${hard ? ' Further requests are refused until then.' : ' Requests still go through (soft budget).'}`;
+      const message = `The ${describeBudget(b)} is used up: ${status()} (${resets()}).${hard ? ' Further requests are refused until then.' : ' Requests still go through (soft budget).'}`;
       this.core.emit({ kind: 'budget', level: 'error', title: hard ? 'Budget limit reached' : 'Soft budget exceeded', message, data: data() });
       this.core.audit.append('budget.threshold', { ...data(), threshold: 100 });
       return;
     }
     if (b.warnAtPct !== null && pct >= b.warnAtPct && !s.alerted.has(`${b.id}:warn`)) {
       s.alerted.add(`${b.id}:warn`);
-      const message = `The ${describeBudget(b)} is at ${Math.floor(pct)}%: ${status()} (${resets}).`;
+      const message = `The ${describeBudget(b)} is at ${Math.floor(pct)}%: ${status()} (${resets()}).`;
       this.core.emit({ kind: 'budget', level: 'warn', title: `Budget ${Math.floor(pct)}% used`, message, data: data() });
       this.core.audit.append('budget.threshold', { ...data(), threshold: b.warnAtPct });
     }
@@ -413,13 +420,19 @@ export class BudgetService {
 
   // -- persistence ----------------------------------------------------------------------------------------------
 
+  /** How often queued writes are committed (as the request log does): one small transaction per interval at most. */
+  static FLUSH_MS = 100;
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), BudgetService.FLUSH_MS).unref();
   }
 
-  /** Writes queued spend and reservation changes (one transaction). */
+  /**
+   * Writes queued spend and reservation changes (one transaction). A request that starts and settles within one
+   * interval never writes its reservation at all. A crash loses at most the last interval, like the request log.
+   */
   flush(): void {
     this.scheduled = false;
     if (this.rollup.size === 0 && this.inserts.size === 0 && this.deletes.size === 0) return;
@@ -441,7 +454,7 @@ export class BudgetService {
   /** Every budget in force (team policy first), with spend and reservations from the database. Works from any process. */
   list(now = Date.now()): BudgetStatus[] {
     this.flush();
-    this.refresh();
+    this.refresh(true);
     const zone = this.zoneCache.zone;
     const reserved = new Map<string, { usd: number; tokens: number }>();
     const alive = new Map<number, boolean>();
@@ -481,7 +494,7 @@ export class BudgetService {
   }
 
   rateLimits(now = Date.now()): (RateLimitDef & { requestsLastMinute: number | null; tokensLastMinute: number | null })[] {
-    this.refresh();
+    this.refresh(true);
     return [...this.limitDefs.values()].map((l) => {
       const u = this.limiters.get(l.scope)?.usage(now);
       return { ...l, requestsLastMinute: u?.requests ?? null, tokensLastMinute: u?.tokens ?? null };
