@@ -1,0 +1,135 @@
+// Checksums and validity rules behind the structured detectors. Pure functions, no allocation on the hot path
+// beyond what the caller passes.
+
+/** Luhn (mod 10) over a string of digits. */
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  let dbl = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return sum % 10 === 0;
+}
+
+/** Card brand by issuer range (IIN) and length, or null when no known network issues such a number. */
+export function cardBrand(d: string): string | null {
+  const n = d.length;
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  const p6 = Number(d.slice(0, 6));
+  if (d[0] === '4' && (n === 13 || n === 16 || n === 19)) return 'visa';
+  if (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n === 16) return 'mastercard';
+  if ((p2 === 34 || p2 === 37) && n === 15) return 'amex';
+  if ((p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) && n >= 16 && n <= 19) return 'discover';
+  if (p4 >= 3528 && p4 <= 3589 && n >= 16 && n <= 19) return 'jcb';
+  if (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && n >= 14 && n <= 19) return 'diners';
+  if (p2 === 62 && n >= 16 && n <= 19) return 'unionpay';
+  if ([5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p4) && n >= 12 && n <= 19) return 'maestro';
+  return null;
+}
+
+/** IBAN lengths per country (SWIFT IBAN registry). */
+export const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28,
+  HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20,
+  LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29,
+  RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22,
+  VG: 24, XK: 20,
+};
+
+/** ISO 13616 mod-97 check of a compact (no spaces), upper-case IBAN. */
+export function ibanValid(iban: string): boolean {
+  const len = IBAN_LENGTHS[iban.slice(0, 2)];
+  if (len === undefined || iban.length !== len) return false;
+  const s = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+    else return false;
+  }
+  return rem === 1;
+}
+
+/** US SSN validity: area not 000/666/9xx, group not 00, serial not 0000 (and not the famous advertising numbers). */
+export function ssnValid(area: string, group: string, serial: string): boolean {
+  if (area === '000' || area === '666' || area[0] === '9') return false;
+  if (group === '00' || serial === '0000') return false;
+  const all = area + group + serial;
+  if (all === '078051120' || all === '219099999') return false;
+  return true;
+}
+
+const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
+/** UK NINO prefix rules (HMRC): first letter not D F I Q U V; second not D F I O Q U V; some pairs never issued. */
+export function ninoValid(prefix: string): boolean {
+  if (NINO_BAD_PREFIX.has(prefix)) return false;
+  if ('DFIQUV'.includes(prefix[0]!)) return false;
+  if ('DFIOQUV'.includes(prefix[1]!)) return false;
+  return true;
+}
+
+/** French INSEE number: 13 digits (Corsica 2A/2B allowed) + 2-digit key = 97 - (n mod 97). */
+export function inseeValid(body13: string, key: string): boolean {
+  const s = body13.replace('2A', '19').replace('2B', '18');
+  if (!/^\d{13}$/.test(s)) return false;
+  let rem = 0;
+  for (let i = 0; i < 13; i++) rem = (rem * 10 + (s.charCodeAt(i) - 48)) % 97;
+  return 97 - rem === Number(key);
+}
+
+const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
+export function dniValid(num8: string, letter: string): boolean {
+  return DNI_LETTERS[Number(num8) % 23] === letter;
+}
+export function nieValid(prefix: string, num7: string, letter: string): boolean {
+  return dniValid(String('XYZ'.indexOf(prefix)) + num7, letter);
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** How many of lower / upper / digit / symbol classes occur. */
+export function charClasses(s: string): number {
+  let l = 0,
+    u = 0,
+    d = 0,
+    o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) l = 1;
+    else if (c >= 65 && c <= 90) u = 1;
+    else if (c >= 48 && c <= 57) d = 1;
+    else o = 1;
+  }
+  return l + u + d + o;
+}
+
+const PLACEHOLDER_RE = /x{4,}|\*{3,}|\.{3}|…|your|example|placeholder|changeme|change_me|dummy|sample|redacted|replace|insert|fake|<|>|\$\{|\{\{|%s|\$[A-Z_]{3,}|process\.env|os\.environ|getenv|abcdef|123456|(.)\1{5,}/i;
+
+/** Documentation and template values (sk-xxxx, your-api-key, ${TOKEN}, AKIA...EXAMPLE) that are not real secrets. */
+export function isPlaceholder(v: string): boolean {
+  return PLACEHOLDER_RE.test(v);
+}
