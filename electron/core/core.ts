@@ -162,6 +162,15 @@ export class Core {
     this.providers.onAudit = audit;
     this.clients.onAudit = audit;
     this.settings.onAudit = audit;
+    // The user's policy settings feed the effective policy.
+    this.settings.onChange = () => {
+      invalidate();
+      this.policyService.invalidate();
+    };
+    const audit = (type: string, data: Record<string, unknown>) => this.audit.append(type, data);
+    this.providers.onAudit = audit;
+    this.clients.onAudit = audit;
+    this.settings.onAudit = audit;
     // last_used_at is written with the request log's batch, not on the hot path.
     this.requestLog.onFlush = () => {
       const now = Date.now();

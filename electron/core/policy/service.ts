@@ -44,6 +44,8 @@ export class PolicyService {
   private stale = true;
   private trustStamp = '';
   private trustCheckedAt = 0;
+  private dvCheckedAt = 0;
+  private seenLive: unknown = null;
   private state: State | null = null;
   private userCache: { raw: unknown; policy: Policy | null; effective: Policy | null; managed: Policy | null } | null = null;
 
@@ -117,11 +119,12 @@ export class PolicyService {
     this.userCache = null;
   }
 
+  /** Cached until the managed policy or the database changes (effective() is on the request path). */
   private userState(): NonNullable<PolicyService['userCache']> {
     const managed = this.managed();
-    const raw = this.core.settings.get<unknown>(USER_POLICY_SETTING, null);
     const c = this.userCache;
-    if (c && c.managed === managed && JSON.stringify(c.raw) === JSON.stringify(raw)) return c;
+    if (c && c.managed === managed) return c;
+    const raw = this.core.settings.get<unknown>(USER_POLICY_SETTING, null);
     let policy: Policy | null = null;
     try {
       policy = raw ? parsePolicy(raw, 'user policy') : null;
@@ -135,8 +138,17 @@ export class PolicyService {
   // ---- state ----
 
   private current(): State {
-    const v = this.dataVersion.get() as number;
     const now = Date.now();
+    // Another process (the CLI) may have installed a bundle. The gateway refreshes core.live on every request,
+    // which swaps its providers map when the database changed: a free signal. Otherwise data_version is read at
+    // most every 250 ms (a PRAGMA costs microseconds, and this runs several times per request).
+    const liveProviders = this.core.live.providers;
+    let v = this.version;
+    if (liveProviders !== this.seenLive || now - this.dvCheckedAt > 250) {
+      this.seenLive = liveProviders;
+      this.dvCheckedAt = now;
+      v = this.dataVersion.get() as number;
+    }
     if (now - this.trustCheckedAt > 1000) {
       this.trustCheckedAt = now;
       const stamp = this.statTrust();
@@ -148,6 +160,7 @@ export class PolicyService {
     if (!this.state || this.stale || v !== this.version || now >= this.state.validUntil) {
       this.version = v;
       this.stale = false;
+      this.userCache = null;
       this.state = this.load(now, this.state);
     }
     return this.state;
