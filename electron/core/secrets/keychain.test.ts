@@ -151,13 +151,17 @@ kt('rotating the active key in place while requests are in flight: every request
       }
     }
   })();
-  await new Promise((r) => setTimeout(r, 30));
-  const rot = await cli(['key', 'set', 'kc', '--label', 'team'], KEY3);
+  let rot;
+  try {
+    await new Promise((r) => setTimeout(r, 30));
+    rot = await cli(['key', 'set', 'kc', '--label', 'team'], KEY3);
+    await new Promise((r) => setTimeout(r, 30));
+  } finally {
+    stop = true;
+    await load;
+  }
   assert.equal(rot.code, 0, rot.err);
   assert.match(rot.out, /'kc' uses it now/);
-  await new Promise((r) => setTimeout(r, 30));
-  stop = true;
-  await load;
   assert.equal(failures, 0);
   for (const s of seen) assert.ok(s === `Bearer ${KEY2}` || s === `Bearer ${KEY3}`, `unexpected key ${s.slice(0, 12)}…`);
   assert.equal(await chat(), `Bearer ${KEY3}`, 'after rotation the new key is used');
