@@ -187,6 +187,18 @@ kt('key test: works, key rejected (with the provider message, key redacted), unr
   assert.match(r.message, /HTTP 401: Incorrect API key provided: \[redacted\]\. Check it\./);
   assert.ok(!rej.out.includes(KEY3));
 
+  // Anthropic and Gemini take the key in their own headers, never as a Bearer token.
+  for (const [id, type, header] of [['kc-anthropic', 'anthropic', 'x-api-key'], ['kc-gemini', 'gemini', 'x-goog-api-key']] as const) {
+    h.core.providers.add({ id, type, preset: null, baseUrl: h.mock.url, keyEnv: null, options: { local: false } });
+    assert.equal((await cli(['key', 'set', id], KEY2)).code, 0);
+    const t = await cli(['key', 'test', id]);
+    assert.equal(t.code, 0, t.out + t.err);
+    const seen = h.mock.requests.at(-1)!;
+    assert.equal(seen.headers[header], KEY2, `${type}: key in ${header}`);
+    assert.equal(seen.headers.authorization, undefined);
+    assert.equal((await cli(['provider', 'remove', id])).code, 0);
+  }
+
   h.core.providers.add({ id: 'dead', type: 'openai-compatible', preset: null, baseUrl: 'http://127.0.0.1:9/v1', keyEnv: null, options: { local: false } });
   assert.equal((await cli(['key', 'test', 'dead'])).out, "no key: Provider 'dead' has no key. Store one with `airlock key set dead`.");
   assert.equal((await cli(['key', 'set', 'dead'], KEY1)).code, 0);

@@ -33,9 +33,10 @@ export function secretToolSearch(): { accounts: string[]; secrets: string[] } {
 
 /** Locks the default collection over D-Bus (org.freedesktop.Secret.Service.Lock), as a screen lock would. */
 export function lockKeyring(): void {
+  // dbus-send (package dbus-bin, a dependency of dbus) rather than gdbus, which a minimal install may lack.
   const r = spawnSync(
-    'gdbus',
-    ['call', '--session', '--dest', 'org.freedesktop.secrets', '--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.Secret.Service.Lock', "['/org/freedesktop/secrets/aliases/default']"],
+    'dbus-send',
+    ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/aliases/default'],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`locking the keyring failed: ${r.stderr || r.error}`);
