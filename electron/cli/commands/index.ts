@@ -12,6 +12,7 @@ import { uiUrlCommand } from './ui-url.ts';
 import { modelCommand } from './model.ts';
 import { routeCommand } from './route.ts';
 import { cacheCommand } from './cache.ts';
+import { dlpCommand } from './dlp.ts';
 
 /** Every `airlock <command>`. New commands register here. */
 export const COMMANDS: Record<string, Command> = {
@@ -28,4 +29,5 @@ export const COMMANDS: Record<string, Command> = {
   model: modelCommand,
   route: routeCommand,
   cache: cacheCommand,
+  dlp: dlpCommand,
 };

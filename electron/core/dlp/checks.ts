@@ -127,9 +127,15 @@ export function charClasses(s: string): number {
   return l + u + d + o;
 }
 
-const PLACEHOLDER_RE = /x{4,}|\*{3,}|\.{3}|…|your|example|placeholder|changeme|change_me|dummy|sample|redacted|replace|insert|fake|<|>|\$\{|\{\{|%s|\$[A-Z_]{3,}|process\.env|os\.environ|getenv|abcdef|123456|(.)\1{5,}/i;
+const PLACEHOLDER_RE = /x{4,}|\*{3,}|\.{3}|…|your|example|placeholder|changeme|change_me|dummy|sample|redacted|replace|insert|fake|<|>|\$\{|\{\{|%s|\$[A-Z_]{3,}|process\.env|os\.environ|getenv|abcdefgh|12345678|(.)\1{5,}/i;
 
 /** Documentation and template values (sk-xxxx, your-api-key, ${TOKEN}, AKIA...EXAMPLE) that are not real secrets. */
 export function isPlaceholder(v: string): boolean {
   return PLACEHOLDER_RE.test(v);
+}
+
+const PEM_PLACEHOLDER_RE = /x{6,}|\.{3}|…|<|>|your|example|placeholder|redacted/i;
+/** PEM bodies legitimately hold long runs of 'A' (zero bytes): only obvious templates are placeholders. */
+export function isPemPlaceholder(body: string): boolean {
+  return PEM_PLACEHOLDER_RE.test(body);
 }

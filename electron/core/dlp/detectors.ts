@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { Finding } from './types.ts';
-import { cardBrand, charClasses, dniValid, entropy, ibanValid, inseeValid, isPlaceholder, luhn, nieValid, ninoValid, ssnValid } from './checks.ts';
+import { cardBrand, charClasses, dniValid, entropy, ibanValid, inseeValid, isPemPlaceholder, isPlaceholder, luhn, nieValid, ninoValid, ssnValid } from './checks.ts';
 
 /**
  * A built-in detector: a candidate regex (global), an optional cheap prefilter that lets the scan skip the regex
@@ -127,7 +127,7 @@ export const DETECTORS: Detector[] = [
     re: /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:[\s\S]{0,16384}?-----END \1-----|[A-Za-z0-9+\/=\s\\n:,\-]{64,16384})/g,
     check: (m) => {
       const body = m[0].replace(/-----[A-Z ]+-----/g, '').replace(/\\n|\s/g, '');
-      return body.length >= 64 && !isPlaceholder(body) ? whole(m) : null;
+      return body.length >= 64 && !isPemPlaceholder(body) ? whole(m) : null;
     },
   },
   {
