@@ -3,6 +3,7 @@
 // electron/core/api (inputs are parsed before a handler runs, outputs are parsed before they leave, which
 // also strips any field the contract does not name).
 import { z } from 'zod';
+import { ChatEvent, chatMethods } from './chat.ts';
 
 export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 export const TOKEN_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -151,6 +152,7 @@ export const CoreEventSchema = z.object({
 export const AppEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('core'), event: CoreEventSchema }),
   z.object({ type: z.literal('gateway'), status: GatewayStatus }),
+  z.object({ type: z.literal('chat'), event: ChatEvent }),
 ]);
 export type AppEvent = z.infer<typeof AppEvent>;
 
@@ -191,6 +193,7 @@ export const contract = {
   'tokens.revoke': method(z.object({ name: TokenName }).strict(), z.object({ revoked: z.boolean() }), 'Revoke a tool token'),
   'settings.get': method(Empty, Settings, 'App settings'),
   'settings.update': method(SettingsPatch, Settings, 'Change app settings'),
+  ...chatMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -12,6 +12,7 @@ import { listModels } from '../routing/models.ts';
 import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { keysOf, type KeysPort } from './keys-port.ts';
 import { readAppSettings, writeAppSettings } from './settings.ts';
+import { chatHandlers } from '../chat/handlers.ts';
 
 export type GatewayState = 'running' | 'paused' | 'stopped';
 
@@ -238,5 +239,7 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
       const s = readAppSettings(core);
       return { port: s.port, startAtLogin: s.startAtLogin, startAtLoginSupported: Boolean(hooks.loginItem), requestLogRetentionDays: s.requestLogRetentionDays, storePrompts: s.storePrompts };
     },
+    // The chat workspace (electron/core/chat): each turn goes through this gateway's own pipeline.
+    ...chatHandlers(core, () => hooks.gateway()),
   };
 }

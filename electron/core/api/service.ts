@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Core, CoreEvent } from '../core.ts';
 import { contract, type AppEvent, type GatewayStatus, type Method } from '../../../shared/api/contract.ts';
 import { ApiError, type ApiErrorBody } from '../../../shared/api/errors.ts';
+import type { ChatEvent } from '../../../shared/api/chat.ts';
 import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { redactSecrets } from '../util/redact.ts';
 import { UserError } from '../util/errors.ts';
@@ -39,12 +40,15 @@ export class AppApiService {
   readonly handlers: Handlers;
   private readonly bus = new EventEmitter();
   private readonly onCore = (e: CoreEvent) => this.bus.emit('event', { type: 'core', event: e } satisfies AppEvent);
+  /** Chat streaming (electron/core/chat/runner.ts) rides the same event channel. */
+  private readonly onChat = (e: ChatEvent) => this.bus.emit('event', { type: 'chat', event: e } satisfies AppEvent);
 
   constructor(core: Core, hooks: ShellHooks) {
     this.core = core;
     this.handlers = createHandlers(core, hooks);
     this.bus.setMaxListeners(0);
     core.events.on('event', this.onCore);
+    core.events.on('chat', this.onChat);
     // Live spend: each committed request-log batch becomes a 'request' event for the UI (not for core's
     // own listeners, so desktop notifications stay for budget and policy).
     const prev = core.requestLog.onFlush;
@@ -97,6 +101,7 @@ export class AppApiService {
 
   close(): void {
     this.core.events.off('event', this.onCore);
+    this.core.events.off('chat', this.onChat);
     this.restoreFlush();
     this.bus.removeAllListeners();
   }

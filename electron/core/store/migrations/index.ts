@@ -3,6 +3,7 @@ import m002 from './002_provider_keys.ts';
 import m003 from './003_budgets.ts';
 import m004 from './004_policy_audit.ts';
 import m005 from './005_routing_cache.ts';
+import m006 from './006_chat.ts';
 
 /** Numbered migrations, applied in order, each once. Append only: never edit a shipped migration. */
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 3, name: 'budgets', sql: m003 },
   { version: 4, name: 'policy_audit', sql: m004 },
   { version: 5, name: 'routing_cache', sql: m005 },
+  { version: 6, name: 'chat', sql: m006 },
 ];
