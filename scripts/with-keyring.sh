@@ -8,7 +8,7 @@
 # $HOME, the command keeps the caller's HOME. The command sees AIRLOCK_TEST_KEYRING=1, so keychain tests know
 # a Secret Service was started for them (they may then write to it), and fail instead of skipping if it is broken.
 # Without dbus-run-session or gnome-keyring-daemon it says why in one line and runs the command as is; keychain
-# tests then skip with a reason. Install them with scripts/setup-test-machine.sh (apt: dbus gnome-keyring).
+# tests then skip with a reason (under CI=true that is an error instead). Install them with scripts/setup-test-machine.sh (apt: dbus gnome-keyring).
 set -euo pipefail
 if [ $# -eq 0 ]; then
   echo "usage: scripts/with-keyring.sh <command> [args...]" >&2
@@ -19,6 +19,10 @@ for tool in dbus-run-session gnome-keyring-daemon; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
+  if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
+    echo "with-keyring: CI must run the keychain tests, but$missing is missing (run scripts/setup-test-machine.sh)." >&2
+    exit 70
+  fi
   echo "with-keyring: no private Secret Service (missing:$missing); running without it, keychain tests will skip." >&2
   exec "$@"
 fi

@@ -8,6 +8,8 @@ import { KeyringSecretStore } from './keyring-store.ts';
  */
 export async function keyringSkipReason(): Promise<string | null> {
   if (process.env.AIRLOCK_TEST_KEYRING !== '1') {
+    const ci = process.env.CI;
+    if (ci && ci !== 'false' && ci !== '0') throw new Error('CI must run the keychain tests: run them through scripts/with-keyring.sh (npm test does)');
     return 'no private Secret Service: run the tests through scripts/with-keyring.sh (npm test does; needs dbus and gnome-keyring)';
   }
   const s = new KeyringSecretStore();
