@@ -4,6 +4,7 @@
 // also strips any field the contract does not name).
 import { z } from 'zod';
 import { ChatEvent, chatMethods } from './chat.ts';
+import { governanceMethods } from './governance.ts';
 
 export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 export const TOKEN_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -194,6 +195,7 @@ export const contract = {
   'settings.get': method(Empty, Settings, 'App settings'),
   'settings.update': method(SettingsPatch, Settings, 'Change app settings'),
   ...chatMethods,
+  ...governanceMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -13,6 +13,7 @@ import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { keysOf, type KeysPort } from './keys-port.ts';
 import { readAppSettings, writeAppSettings } from './settings.ts';
 import { chatHandlers } from '../chat/handlers.ts';
+import { createGovernanceHandlers } from './governance.ts';
 
 export type GatewayState = 'running' | 'paused' | 'stopped';
 
@@ -241,5 +242,7 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
     },
     // The chat workspace (electron/core/chat): each turn goes through this gateway's own pipeline.
     ...chatHandlers(core, () => hooks.gateway()),
+    // Policy view, Admin mode, Audit view (electron/core/api/governance.ts).
+    ...createGovernanceHandlers(core),
   };
 }
