@@ -31,23 +31,27 @@ function groupSpan(m: RegExpExecArray, g: number): [number, number] {
 
 // ---------- contact ----------
 
-const EMAIL_LOCAL = /[A-Za-z0-9._%+\-']/;
 const EMAIL_RE = /^[A-Za-z0-9][A-Za-z0-9._%+\-']{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/;
 const IMAGE_TLD = /\.(?:png|jpe?g|gif|svg|webp|ico)$/i;
+
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** . _ % + - ' */
+const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || c === 39;
+const isDomain = (c: number) => isAlnum(c) || c === 46 || c === 45;
 
 /** E-mail: anchored on each '@' and expanded both ways (linear time, no backtracking over long runs). */
 export function findEmails(text: string, out: Finding[]): void {
   let at = text.indexOf('@');
   while (at !== -1) {
     let s = at;
-    while (s > 0 && at - s < 64 && EMAIL_LOCAL.test(text[s - 1]!)) s--;
-    while (s < at && !/[A-Za-z0-9]/.test(text[s]!)) s++;
+    while (s > 0 && at - s < 64 && isLocal(text.charCodeAt(s - 1))) s--;
+    while (s < at && !isAlnum(text.charCodeAt(s))) s++;
     let e = at + 1;
-    while (e < text.length && e - at < 256 && /[A-Za-z0-9.\-]/.test(text[e]!)) e++;
+    while (e < text.length && e - at < 256 && isDomain(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
     if (s < at && e > at + 3) {
       const cand = text.slice(s, e);
-      // Not: SSH remotes (git@github.com:org/repo), retina assets (icon@2x.png), scoped versions.
+      // Not: SSH remotes (git@github.com:org/repo), retina assets (icon@2x.png), URL userinfo.
       const sshRemote = text[e] === ':' && /^[^\s/]*\//.test(text.slice(e + 1, e + 100));
       // scheme://user:password@host is a URL's userinfo, not an address.
       const userinfo = text[s - 1] === ':' && /:\/\/[^\s/@]*$/.test(text.slice(Math.max(0, s - 200), s - 1));
@@ -82,7 +86,7 @@ function phoneValid(cand: string, countries: CountryCode[] | null): boolean {
 }
 
 // A bare digit run right after a phone word: "call me back 4155550199", "Tel. 0612345678".
-const PHONE_CONTEXT = /(?<=\b(?:[Pp]hone|[Tt]el|[Tt]elephone|[Mm]obile|[Cc]ell|[Cc]all(?: me)?(?: back)?(?: at| on)?|[Ww]hats[Aa]pp|[Ff]ax|[Tt]éléphone|[Pp]ortable|[Tt]eléfono|[Mm]óvil|[Tt]elefon|[Hh]andy|[Tt]elefono|[Cc]ellulare)\.?:?[ ]{0,3}(?:(?:no|number|nr|n°)\.?:?[ ]{0,2})?)\+?\d{9,13}(?![\w\-/]|\.\d)/g;
+const PHONE_CONTEXT = /(?:[Pp]hone|[Tt]el|[Tt]elephone|[Mm]obile|[Cc]ell|[Cc]all(?: me)?(?: back)?(?: at| on)?|[Ww]hats[Aa]pp|[Ff]ax|[Tt]éléphone|[Pp]ortable|[Tt]eléfono|[Mm]óvil|[Tt]elefon|[Hh]andy|[Tt]elefono|[Cc]ellulare)\.?:?[ ]{0,3}(?:(?:no|number|nr|n°)\.?:?[ ]{0,2})?(\+?\d{9,13})(?![\w\-/]|\.\d)/g;
 const CONTEXT_COUNTRIES: CountryCode[] = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL'];
 
 // ---------- financial / government ----------
@@ -103,8 +107,8 @@ const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}(?:%
 
 // ---------- secrets ----------
 
-const KEYISH = '(?:[A-Za-z0-9_\\-]*(?:api[_\\-. ]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|access[_\\-]?key|private[_\\-]?key|client[_\\-]?secret|credentials?|auth[_\\-]?key|signing[_\\-]?key|bearer)[A-Za-z0-9_\\-]*)';
-const GENERIC_RE = new RegExp(`(?<![A-Za-z0-9])${KEYISH}["']?\\s*(?:[:=]|=>|:=)\\s*["'\`]?([^\\s"'\`,;)}\\]]{8,256})|\\b[Bb]earer\\s+([A-Za-z0-9_\\-.=+/]{20,512})|\\b(?:passw(?:or)?d|passcode|pwd)\\s+(?:is|was|es|est|ist)\\s+["'\`]?([^\\s"'\`,;]{6,64})`, 'gi');
+const KEYISH = '(?:(?:api[_\\-. ]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|access[_\\-]?key|private[_\\-]?key|client[_\\-]?secret|credentials?|auth[_\\-]?key|signing[_\\-]?key|bearer)[A-Za-z0-9_\\-]*)';
+const GENERIC_RE = new RegExp(`${KEYISH}["']?\\s*(?:[:=]|=>|:=)\\s*["'\`]?([^\\s"'\`,;)}\\]]{8,256})|\\b[Bb]earer\\s+([A-Za-z0-9_\\-.=+/]{20,512})|\\b(?:passw(?:or)?d|passcode|pwd)\\s+(?:is|was|es|est|ist)\\s+["'\`]?([^\\s"'\`,;]{6,64})`, 'gi');
 
 function secretLike(v: string, min = 16): boolean {
   if (v.length < min || isPlaceholder(v)) return false;
@@ -217,7 +221,7 @@ export const DETECTORS: Detector[] = [
     rule: 'url_password',
     priority: 2,
     hints: ['://'],
-    re: /\b[A-Za-z][A-Za-z0-9+.\-]{1,30}:\/\/[^\s:@\/?#"'<>]{0,128}:([^\s@\/?#"'<>]{1,256})@[A-Za-z0-9\[]/g,
+    re: /:\/\/[^\s:@\/?#"'<>]{0,128}:([^\s@\/?#"'<>]{1,256})@[A-Za-z0-9\[]/g,
     check: (m) => {
       const v = decodeURIComponentSafe(m[1]!);
       if (isPlaceholder(v) || /^(?:pass(?:word)?|pwd|secret|x+|\*+|user|admin|[A-Z_]+)$/i.test(v) || /^\$|^%|^:/.test(v)) return null;
@@ -368,7 +372,7 @@ export const PII_DETECTORS: Detector[] = [
     priority: 7,
     hintRe: /[Pp]hone|[Tt]el|[Mm]obile|[Cc]ell|[Cc]all|[Ww]hats|[Ff]ax|[Pp]ortable|[Mm]óvil|[Hh]andy/,
     re: PHONE_CONTEXT,
-    check: (m) => (phoneValid(m[0], m[0].startsWith('+') ? null : CONTEXT_COUNTRIES) ? whole(m) : null),
+    check: (m) => (phoneValid(m[1]!, m[1]!.startsWith('+') ? null : CONTEXT_COUNTRIES) ? groupSpan(m, 1) : null),
   },
   {
     type: 'IP_ADDRESS',
@@ -387,7 +391,7 @@ export const PII_DETECTORS: Detector[] = [
     type: 'IP_ADDRESS',
     rule: 'ipv6',
     priority: 6,
-    hints: [':'],
+    hintRe: /[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:/,
     re: IPV6_RE,
     check: (m) => {
       const v = m[0].replace(/%.*$/, '');
