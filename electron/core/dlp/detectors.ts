@@ -473,17 +473,23 @@ export function runDetector(d: Detector, text: string, out: Finding[]): void {
  */
 export function resolveOverlaps(found: Finding[], prio: (f: Finding) => number): Finding[] {
   if (found.length < 2) return found;
-  const order = [...found].sort((a, b) => prio(a) - prio(b) || b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const kept: Finding[] = [];
-  for (const f of order) {
-    let clash = false;
-    for (const k of kept) {
-      if (f.start < k.end && k.start < f.end) {
-        clash = true;
-        break;
-      }
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Finding[] = [];
+  // Sweep clusters of mutually overlapping spans; resolve each (small) cluster greedily by priority then length.
+  let i = 0;
+  while (i < found.length) {
+    let j = i + 1;
+    let end = found[i]!.end;
+    while (j < found.length && found[j]!.start < end) end = Math.max(end, found[j++]!.end);
+    if (j - i === 1) out.push(found[i]!);
+    else {
+      const cluster = found.slice(i, j).sort((a, b) => prio(a) - prio(b) || b.end - b.start - (a.end - a.start) || a.start - b.start);
+      const kept: Finding[] = [];
+      for (const f of cluster) if (!kept.some((k) => f.start < k.end && k.start < f.end)) kept.push(f);
+      kept.sort((a, b) => a.start - b.start);
+      out.push(...kept);
     }
-    if (!clash) kept.push(f);
+    i = j;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return out;
 }
