@@ -1,4 +1,4 @@
-import type { DlpFinding, RequestContext } from '../context.ts';
+import type { DlpFinding, OutputFilter, RequestContext } from '../context.ts';
 import { GatewayError } from '../../util/errors.ts';
 import { dlpConfig } from '../../dlp/settings.ts';
 import { applyMasks, MaskVault, scanText } from '../../dlp/engine.ts';
@@ -56,7 +56,7 @@ export function dlp(ctx: RequestContext): void {
     }
   }
   if (counts.size === 0) {
-    if (cfg.outputScan) ctx.outputFilter = outputFilter(ctx, cfg, new MaskVault(), seen);
+    if (cfg.outputScan) setFilter(ctx, outputFilter(ctx, cfg, new MaskVault(), seen));
     return;
   }
   ctx.dlp = [...counts].map(([type, c]) => ({ type, count: c.count, action: c.action }));
@@ -86,7 +86,24 @@ export function dlp(ctx: RequestContext): void {
   const strictest = summary.reduce((a, f) => (RANK[f.action] > RANK[a] ? f.action : a), 'allow' as DlpAction);
   ctx.core.audit.append(`dlp.${strictest === 'redact' ? 'mask' : strictest}`, { request: ctx.id, client: ctx.client?.name ?? null, findings: summary });
   if (!ctx.res.headersSent) ctx.res.setHeader('x-airlock-dlp', summary.map((f) => `${f.type}=${f.action}`).join(','));
-  if (vault.size || cfg.outputScan) ctx.outputFilter = outputFilter(ctx, cfg, vault, seen);
+  if (vault.size || cfg.outputScan) setFilter(ctx, outputFilter(ctx, cfg, vault, seen));
+}
+
+/** Installs the DLP filter; a filter an earlier stage set still runs, after DLP restored and scanned the text. */
+function setFilter(ctx: RequestContext, f: OutputFilter): void {
+  const prev = ctx.outputFilter;
+  if (!prev) {
+    ctx.outputFilter = f;
+    return;
+  }
+  ctx.outputFilter = {
+    delta: (slot, text) => prev.delta(slot, f.delta(slot, text)),
+    flush: (slot) => {
+      const rest = f.flush(slot);
+      return (rest ? prev.delta(slot, rest) : '') + prev.flush(slot);
+    },
+    full: (text) => prev.full(f.full(text)),
+  };
 }
 
 function outputFilter(ctx: RequestContext, cfg: DlpConfig, vault: MaskVault, seen: Set<string>): DlpOutputFilter {
