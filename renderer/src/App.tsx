@@ -6,6 +6,9 @@ import { Welcome } from './screens/Welcome.tsx';
 import { Providers } from './screens/Providers.tsx';
 import { Connect } from './screens/Connect.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
+import { PolicyScreen } from './screens/policy/PolicyScreen.tsx';
+import { AdminScreen } from './screens/admin/AdminScreen.tsx';
+import { AuditScreen } from './screens/audit/AuditScreen.tsx';
 import { usd } from './format.ts';
 
 const NAV: { route: Route; label: string }[] = [
@@ -13,6 +16,9 @@ const NAV: { route: Route; label: string }[] = [
   { route: 'providers', label: 'Providers & keys' },
   { route: 'connect', label: 'Connect your tools' },
   { route: 'settings', label: 'Settings' },
+  { route: 'policy', label: 'Policy' },
+  { route: 'audit', label: 'Audit log' },
+  { route: 'admin', label: 'Admin mode' },
 ];
 
 function SignIn() {
@@ -163,6 +169,9 @@ export function App() {
           {route === 'providers' && <Providers />}
           {route === 'connect' && <Connect />}
           {route === 'settings' && <SettingsScreen />}
+          {route === 'policy' && <PolicyScreen />}
+          {route === 'admin' && <AdminScreen />}
+          {route === 'audit' && <AuditScreen />}
         </main>
       </div>
       <Toasts />
