@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, screenshot } from './support.ts';
+import { SCREENSHOTS, browserSkipReason, launchBrowser, screenshot } from './support.ts';
 import { expectAttr, expectText } from './expect.ts';
 import { AdminPage, AuditPage, PolicyPage, startServe } from './governance-pages.ts';
 import { tempDataDir } from '../electron/core/testing/harness.ts';
@@ -47,11 +47,14 @@ async function go(page: Page, route: 'policy' | 'admin' | 'audit') {
   await page.getByTestId(`${route}-screen`).waitFor();
 }
 
-async function bothThemes(page: Page, name: string) {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await screenshot(page, `${name}-light`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await screenshot(page, `${name}-dark`);
+async function bothThemes(page: Page, name: string, part?: string) {
+  // Toasts (policy events) float over the page; they are not part of the screen.
+  for (let i = 0; i < 8 && (await page.locator('.toast').count()) > 0; i++) await page.locator('.toast button').first().click({ timeout: 1000 }).catch(() => {});
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await screenshot(page, `${name}-${theme}`);
+    if (part) await page.getByTestId(part).screenshot({ path: path.join(SCREENSHOTS, `${name}-detail-${theme}.png`) });
+  }
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
@@ -147,7 +150,7 @@ test('governance in web mode: install and refusals, locked settings, admin sign 
   await expectText(adminPage.get('admin-try-summary'), 'EMPLOYEE_ID (mask)');
   await expectText(adminPage.get('admin-try-summary'), 'CREDIT_CARD (block)');
   await expectText(adminPage.get('admin-try-output'), 'EMP-004211');
-  await bothThemes(page, 'admin-dlp');
+  await bothThemes(page, 'admin-dlp', 'admin-try');
 
   // Sign with a key file the admin chooses; the bundle downloads.
   assert.equal(await adminPage.get('admin-tenant').inputValue(), 'acme');

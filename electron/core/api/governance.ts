@@ -58,6 +58,8 @@ export function markSettings(managed: Policy | null, user: Policy | null, effect
   const u = flattenPolicy(user);
   const out: EffectiveSetting[] = [];
   for (const [p, value] of flattenPolicy(effective)) {
+    // A budget's scope/window and a rule's id are its name (already in the path).
+    if (/^budgets\[[^\]]*\]\.(scope|window)$/.test(p) || /^dlp\.rules\[[^\]]*\]\.id$/.test(p)) continue;
     const inM = m.has(p);
     const inU = u.has(p);
     out.push({ path: p, value, source: inM && inU ? 'both' : inM ? 'managed' : inU ? 'user' : managed ? 'managed' : 'user' });

@@ -19,10 +19,12 @@ interface Filter {
 /** datetime-local value -> epoch ms in the user's time zone. */
 const toTs = (v: string) => (v ? new Date(v).getTime() : undefined);
 
-function details(data: Record<string, unknown>): string {
-  return Object.entries(data)
+/** key=value pairs; hashes and key ids shortened (the full entry is in the export and the tooltip). */
+function details(data: Record<string, unknown>, full = false): string {
+  const text = Object.entries(data)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join('  ');
+  return full ? text : text.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
 }
 
 function VerifyPanel() {
@@ -234,7 +236,7 @@ export function AuditScreen() {
                         <span className={`badge ${/refused|blocked|tamper/.test(e.type) ? 'badge-error' : /policy/.test(e.type) ? 'badge-ok' : 'badge-muted'}`}>{e.type}</span>
                       </td>
                       <td className="gov-details">
-                        <code>{details(e.data)}</code>
+                        <code title={details(e.data, true)}>{details(e.data)}</code>
                       </td>
                     </tr>
                   ))}
