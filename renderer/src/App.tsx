@@ -6,12 +6,14 @@ import { Welcome } from './screens/Welcome.tsx';
 import { Providers } from './screens/Providers.tsx';
 import { Connect } from './screens/Connect.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
+import { ChatScreen } from './screens/chat/ChatScreen.tsx';
 import { PolicyScreen } from './screens/policy/PolicyScreen.tsx';
 import { AdminScreen } from './screens/admin/AdminScreen.tsx';
 import { AuditScreen } from './screens/audit/AuditScreen.tsx';
 import { usd } from './format.ts';
 
 const NAV: { route: Route; label: string }[] = [
+  { route: 'chat', label: 'Chat' },
   { route: 'welcome', label: 'Get started' },
   { route: 'providers', label: 'Providers & keys' },
   { route: 'connect', label: 'Connect your tools' },
@@ -164,11 +166,12 @@ export function App() {
         <header className="topbar">
           <StatusBar />
         </header>
-        <main id="main" tabIndex={-1}>
+        <main id="main" tabIndex={-1} className={route === 'chat' ? 'main-chat' : undefined}>
           {route === 'welcome' && <Welcome />}
           {route === 'providers' && <Providers />}
           {route === 'connect' && <Connect />}
           {route === 'settings' && <SettingsScreen />}
+          {route === 'chat' && <ChatScreen />}
           {route === 'policy' && <PolicyScreen />}
           {route === 'admin' && <AdminScreen />}
           {route === 'audit' && <AuditScreen />}

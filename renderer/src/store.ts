@@ -3,8 +3,8 @@ import type { AppInfo, LocalServer, Preset, Provider, Settings, Token, UsageToda
 import { ApiError } from '../../shared/api/errors.ts';
 import { api } from './api.ts';
 
-export type Route = 'welcome' | 'providers' | 'connect' | 'settings' | 'policy' | 'admin' | 'audit';
-export const ROUTES: Route[] = ['welcome', 'providers', 'connect', 'settings', 'policy', 'admin', 'audit'];
+export type Route = 'chat' | 'welcome' | 'providers' | 'connect' | 'settings' | 'policy' | 'admin' | 'audit';
+export const ROUTES: Route[] = ['chat', 'welcome', 'providers', 'connect', 'settings', 'policy', 'admin', 'audit'];
 
 /** A piece of server data with its loading and error state. */
 export interface Res<T> {

@@ -5,14 +5,9 @@ import { z } from 'zod';
 const ConvId = z.string().regex(/^c_[A-Za-z0-9_-]{8,40}$/, 'Not a conversation id.');
 const MsgId = z.number().int().positive();
 
-/** Size caps: the web transport's body limit is 1 MB, so an image (base64) must stay well under it. */
-export const CHAT_LIMITS = {
-  content: 200_000,
-  textAttachment: 200_000,
-  imageBytes: 700_000,
-  attachments: 8,
-  systemPrompt: 20_000,
-} as const;
+import { CHAT_LIMITS } from './chat-limits.ts';
+
+export { CHAT_LIMITS };
 
 export const ChatAttachmentInput = z
   .object({
@@ -127,7 +122,8 @@ export type ChatModels = z.infer<typeof ChatModels>;
 /** Pushed while a reply streams (IPC events / SSE at /_airlock/events), coalesced to a few per second per turn. */
 export const ChatEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('delta'), conversationId: z.string(), messageId: z.number().int(), text: z.string() }),
-  z.object({ kind: z.literal('done'), conversationId: z.string(), message: ChatMessage, conversation: Conversation }),
+  // `user`: the message this turn answered, updated with the request's DLP findings.
+  z.object({ kind: z.literal('done'), conversationId: z.string(), message: ChatMessage, user: ChatMessage.nullable(), conversation: Conversation }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;
 

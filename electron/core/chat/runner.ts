@@ -345,9 +345,10 @@ export class ChatService {
       latencyMs: row?.latency_ms ?? Date.now() - t0,
     };
     if (error && !error.hint) error.hint = hintFor(error.status, error.code, error.retryAfterSeconds);
-    const stored = this.store.finish(assistant.id, text, status, error, result, user.id);
+    const stored = this.store.finish(assistant.id, text, status, error, result);
     const conversation = this.store.get(conversationId);
-    if (conversation) this.emit({ kind: 'done', conversationId, message: publicMessage(stored), conversation: { ...conversation, streaming: false } });
+    const asked = this.store.message(user.id);
+    if (conversation) this.emit({ kind: 'done', conversationId, message: publicMessage(stored), user: asked ? publicMessage(asked) : null, conversation: { ...conversation, streaming: false } });
   }
 
   private async post(port: number, body: unknown, tags: string, signal: AbortSignal, rotate: boolean): Promise<Response> {

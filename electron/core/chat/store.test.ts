@@ -148,7 +148,7 @@ test('export: Markdown with roles, models, costs and refusals; JSON round-trips 
       { role: 'user', content: 'What is 2+2?', attachments: [{ name: 'notes.txt', kind: 'text', mime: 'text/plain', size: 5, text: 'hello' }] },
       { role: 'assistant', content: '', status: 'streaming' },
     ]);
-    store.finish(a!.id, '4', 'done', null, { requestedModel: 'auto', provider: 'mock', model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 1, cachedTokens: 0, costUsd: 0.0000021, cacheHit: false, dlp: null, latencyMs: 12 }, u!.id);
+    store.finish(a!.id, '4', 'done', null, { requestedModel: 'auto', provider: 'mock', model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 1, cachedTokens: 0, costUsd: 0.0000021, cacheHit: false, dlp: null, latencyMs: 12 });
     const [, b] = store.append(c.id, [{ role: 'user', content: 'my iban' }, { role: 'assistant', content: '', status: 'streaming' }]);
     store.finish(b!.id, '', 'blocked', { status: 403, code: 'dlp_blocked', message: 'Blocked by policy: 1 IBAN detected', hint: null, retryAfterSeconds: null }, { requestedModel: 'auto', provider: null, model: null, inputTokens: null, outputTokens: null, cachedTokens: null, costUsd: null, cacheHit: false, dlp: [{ type: 'IBAN', count: 1, action: 'block' }], latencyMs: 3 });
 

@@ -189,7 +189,6 @@ export class ChatStore {
            model = @model, input_tokens = @inputTokens, output_tokens = @outputTokens, cached_tokens = @cachedTokens, cost_usd = @costUsd,
            cache_hit = @cacheHit, dlp = @dlp, latency_ms = @latencyMs WHERE id = @id`,
       ),
-      setUserDlp: db.prepare('UPDATE messages SET dlp = ? WHERE id = ?'),
       addTotals: db.prepare(
         `UPDATE conversations SET cost_usd = cost_usd + @cost, input_tokens = input_tokens + @input, output_tokens = output_tokens + @output, updated_at = @now WHERE id = @id`,
       ),
@@ -375,7 +374,7 @@ export class ChatStore {
   }
 
   /** Writes the outcome of a turn onto the assistant message and adds its cost and tokens to the conversation. */
-  finish(messageId: number, content: string, status: ChatMessage['status'], error: ChatError | null, r: TurnResult, userMessageId?: number): StoredMessage {
+  finish(messageId: number, content: string, status: ChatMessage['status'], error: ChatError | null, r: TurnResult): StoredMessage {
     const m = this.message(messageId);
     this.db.transaction(() => {
       this.s.finish.run({
@@ -394,8 +393,6 @@ export class ChatStore {
         dlp: r.dlp ? JSON.stringify(r.dlp) : null,
         latencyMs: r.latencyMs,
       });
-      // The findings were about what the user sent: the user message shows the badge too.
-      if (userMessageId !== undefined && r.dlp) this.s.setUserDlp.run(JSON.stringify(r.dlp), userMessageId);
       if (m) this.s.addTotals.run({ id: m.conversationId, cost: r.costUsd ?? 0, input: r.inputTokens ?? 0, output: r.outputTokens ?? 0, now: Date.now() });
     }).immediate();
     return this.message(messageId)!;
