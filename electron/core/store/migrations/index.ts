@@ -4,6 +4,7 @@ import m003 from './003_budgets.ts';
 import m004 from './004_policy_audit.ts';
 import m005 from './005_routing_cache.ts';
 import m006 from './006_chat.ts';
+import m007 from './007_analytics.ts';
 
 /** Numbered migrations, applied in order, each once. Append only: never edit a shipped migration. */
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 4, name: 'policy_audit', sql: m004 },
   { version: 5, name: 'routing_cache', sql: m005 },
   { version: 6, name: 'chat', sql: m006 },
+  { version: 7, name: 'analytics', sql: m007 },
 ];
