@@ -125,6 +125,8 @@ test('governance in web mode: install and refusals, locked settings, admin sign 
   await policy.userSaved().waitFor();
   await expectAttr(policy.effective('models.allow'), 'data-source', 'both');
   await expectText(policy.effective('models.allow'), 'made stricter by you');
+  await page.getByTestId('policy-user').scrollIntoViewIfNeeded();
+  await bothThemes(page, 'policy-user', 'policy-user');
   await page.getByTestId('policy-user-toggle').click();
   await bothThemes(page, 'policy');
 

@@ -125,6 +125,7 @@ function AllowDeny({ p, section, noun, example, uid }: { p: FormProps; section: 
         <input type="checkbox" checked={allow !== undefined} onChange={(e) => set('allow', e.target.checked ? [] : undefined)} data-testid={`${p.prefix}-${section}-restrict`} />
         <span>
           Only allow the {noun} listed
+          {allow === undefined && <Managed managed={p.managed} path={[section, 'allow']} by={p.managedBy} />}
           <span className="hint block">Off: every {noun.replace(/s$/, '')} not denied below may be used.</span>
         </span>
       </label>
