@@ -196,6 +196,8 @@ export class ChatStore {
       softDelete: db.prepare('UPDATE conversations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
       restore: db.prepare('UPDATE conversations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL'),
       purge: db.prepare('DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?'),
+      // Newest matches first: FTS5 walks its doclists backwards by rowid and stops at LIMIT, so a common word
+      // costs about as much as a rare one (ranking by bm25 would score every match first).
       search: db.prepare(
         `SELECT m.id AS messageId, m.seq AS seq, m.role AS role, c.id AS conversationId, c.title AS title, c.updated_at AS updatedAt,
                 snippet(messages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
@@ -203,7 +205,7 @@ export class ChatStore {
            JOIN messages m ON m.id = messages_fts.rowid
            JOIN conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL
           WHERE messages_fts MATCH ?
-          ORDER BY rank
+          ORDER BY messages_fts.rowid DESC
           LIMIT ?`,
       ),
       searchTitles: db.prepare(
