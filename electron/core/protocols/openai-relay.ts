@@ -32,14 +32,24 @@ export async function throwUpstreamError(ctx: RequestContext, up: UpstreamRespon
   throw upstreamHttpError(ctx.target!.provider.id, up.status, up.headers, text, ctx.keys);
 }
 
-/** Applies an output filter to a whole chat.completion: message text and tool-call arguments. */
-export function filterChatCompletion(j: any, f: OutputFilter): void {
+/**
+ * Applies an output filter to a whole chat.completion: message text and tool-call arguments.
+ * Returns whether anything changed, so an untouched body can be passed on byte for byte.
+ */
+export function filterChatCompletion(j: any, f: OutputFilter): boolean {
+  let changed = false;
+  const apply = (t: string): string => {
+    const out = f.full(t);
+    if (out !== t) changed = true;
+    return out;
+  };
   for (const ch of j.choices) {
     const m = ch?.message;
     if (!m) continue;
-    if (typeof m.content === 'string') m.content = f.full(m.content);
-    if (Array.isArray(m.tool_calls)) for (const tc of m.tool_calls) if (typeof tc?.function?.arguments === 'string') tc.function.arguments = f.full(tc.function.arguments);
+    if (typeof m.content === 'string') m.content = apply(m.content);
+    if (Array.isArray(m.tool_calls)) for (const tc of m.tool_calls) if (typeof tc?.function?.arguments === 'string') tc.function.arguments = apply(tc.function.arguments);
   }
+  return changed;
 }
 
 /**
@@ -105,8 +115,7 @@ export async function relayOpenAIJson(ctx: RequestContext, up: UpstreamResponse)
     if (up.status < 300 && j?.error && !Array.isArray(j?.choices) && !Array.isArray(j?.data)) throw inBandError(ctx.target!.provider.id, j.error);
     ctx.usage = chatUsageOf(j);
     if (ctx.outputFilter && Array.isArray(j?.choices)) {
-      filterChatCompletion(j, ctx.outputFilter);
-      buf = Buffer.from(JSON.stringify(j));
+      if (filterChatCompletion(j, ctx.outputFilter)) buf = Buffer.from(JSON.stringify(j));
     }
   } catch (err) {
     if (err instanceof GatewayError || (ctx.outputFilter && !(err instanceof SyntaxError))) throw err;
