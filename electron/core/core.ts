@@ -14,6 +14,7 @@ import { mergeGatewaySettings, type GatewaySettings } from './config.ts';
 import type { Policy } from '../../shared/policy.ts';
 import { PolicyService } from './policy/service.ts';
 import { AuditLog } from './audit/log.ts';
+import { AnalyticsService } from './analytics/service.ts';
 
 /** What the shell (Electron main, or the CLI) hands to core. */
 export interface CoreDeps {
@@ -21,6 +22,8 @@ export interface CoreDeps {
   env?: NodeJS.ProcessEnv;
   /** The OS keychain adapter; null where none is available (keys then come from the environment only). */
   secrets?: SecretStore | null;
+  /** The analytics worker script for bundled builds (electron/core/analytics/worker.ts built to .js); default: the .ts source. */
+  analyticsWorkerPath?: string | URL;
 }
 
 /**
@@ -137,11 +140,14 @@ export class Core {
   readonly budgets: BudgetService;
   private readonly usedClients = new Set<number>();
   private lastTouch = 0;
+  private analyticsService: AnalyticsService | null = null;
+  private readonly analyticsWorkerPath: string | URL | undefined;
 
   constructor(deps: CoreDeps) {
     this.dataDir = deps.dataDir;
     this.env = deps.env ?? process.env;
     this.secrets = deps.secrets ?? null;
+    this.analyticsWorkerPath = deps.analyticsWorkerPath;
     this.db = openDatabase(databasePath(deps.dataDir));
     this.providers = new ProvidersRepo(this.db);
     this.clients = new ClientsRepo(this.db);
@@ -187,12 +193,29 @@ export class Core {
     this.events.emit('event', e);
   }
 
+  /**
+   * Dashboard queries, request log and CSV export on a worker thread with its own read-only connection; the same
+   * worker keeps the rollup current (electron/core/analytics, docs/dashboard.md). Started on first use; a
+   * long-running shell (the app, `airlock serve`) calls startAnalytics() at start so the rollup never lags.
+   */
+  get analytics(): AnalyticsService {
+    this.analyticsService ??= new AnalyticsService({ dbFile: databasePath(this.dataDir), workerPath: this.analyticsWorkerPath });
+    return this.analyticsService;
+  }
+
+  startAnalytics(): AnalyticsService {
+    this.analytics.start();
+    return this.analytics;
+  }
+
   markClientUsed(id: number): void {
     this.usedClients.add(id);
   }
 
   close(): void {
     this.lastTouch = 0;
+    void this.analyticsService?.close();
+    this.analyticsService = null;
     this.requestLog.flush();
     if (this.db.open) this.budgets.flush();
     if (this.db.open) this.auditLog.close();

@@ -1,5 +1,5 @@
 // Dashboard aggregations over the rollup (analytics_rollup), exact for any time zone and always fresh:
-//   range sum = rollup buckets (1 h / 6 h / 24 h) covering the whole UTC hours inside the range (rows with id <= last_id),
+//   range sum = rollup buckets (30 min / 1 h / 6 h / 24 h) covering the whole UTC hours inside the range (rows with id <= last_id),
 //               chosen to read the fewest bucket rows: e.g. a Berlin day = one UTC day + 1 h − 1 h (signed sums)
 //             + raw request rows in the partial hours at either edge (half/quarter-hour zones, custom ranges)
 //             + raw request rows not rolled up yet (id > last_id), aggregated with the same code as the rollup.
@@ -7,7 +7,7 @@
 import type { DB } from '../store/db.ts';
 import { UserError } from '../util/errors.ts';
 import { aggregate } from './rollup.ts';
-import { HOUR_MS, M, MEASURE_COLS, ROLLUP_COLS, SPANS, TTFT_BINS, ttftBinHigh, ttftBinLow, type MeasureCol } from './schema.ts';
+import { HALF_MS, HOUR_MS, M, MEASURE_COLS, ROLLUP_COLS, SPANS, TTFT_BINS, blockedKindSql, modelKeySql, ttftBinHigh, ttftBinLow, type MeasureCol } from './schema.ts';
 import { normaliseTagKey } from './tags.ts';
 import { DAY_MS, checkZone, periodAt, periodsBetween, type Period, type PeriodUnit } from './time.ts';
 
@@ -59,6 +59,55 @@ class Stmts {
       .raw();
     this.tail = db.prepare(`SELECT ${RAW_COLS} FROM requests NOT INDEXED WHERE id > ? AND ts >= ? AND ts < ?`).raw();
   }
+  /** SQL aggregation of raw edge rows for one dimension, or null when a column needs the JS path (rollup.ts). */
+  edgeSum(dim: string, cols: number[]): Stmt | null {
+    const k = `${dim}|${cols.join(',')}`;
+    if (this.edgeSums.has(k)) return this.edgeSums.get(k)!;
+    const isDlp = dim === 'dlp';
+    const expr: Partial<Record<MeasureCol, string>> = {
+      requests: isDlp ? 'COUNT(DISTINCT r.id)' : 'COUNT(*)',
+      errors: 'SUM(r.status >= 400)',
+      blocked: `SUM(${blockedKindSql('r.')} IS NOT NULL)`,
+      input_tokens: 'SUM(COALESCE(r.input_tokens, 0))',
+      cached_tokens: 'SUM(COALESCE(r.cached_tokens, 0))',
+      output_tokens: 'SUM(COALESCE(r.output_tokens, 0))',
+      cost_usd: 'SUM(COALESCE(r.cost_usd, 0))',
+      cost_unknown: 'SUM(r.cost_usd IS NULL AND (r.input_tokens IS NOT NULL OR r.output_tokens IS NOT NULL))',
+    };
+    if (isDlp) expr.findings = "SUM(MAX(0, COALESCE(CAST(json_extract(x.value, '$.count') AS INTEGER), 0)))";
+    const sel = cols.map((c) => expr[ROLLUP_COLS[c] as MeasureCol]);
+    let stmt: Stmt | null = null;
+    if (sel.every((x) => x !== undefined) && (isDlp || dim !== 'dlp')) {
+      let key: string;
+      let join = '';
+      const params: string[] = [];
+      if (dim === '') key = "''";
+      else if (dim === 'client' || dim === 'provider') key = `COALESCE(r.${dim}, '')`;
+      else if (dim === 'model') key = modelKeySql('r.');
+      else if (dim === 'blocked') key = blockedKindSql('r.');
+      else if (isDlp) {
+        key = "COALESCE(json_extract(x.value, '$.type'), '?') || '|' || COALESCE(json_extract(x.value, '$.action'), '?')";
+        join = "JOIN json_each(CASE WHEN json_valid(r.dlp) THEN r.dlp ELSE '[]' END) x ON json_type(x.value) = 'object'";
+      } else {
+        key = 't.value';
+        join = 'JOIN request_tags t ON t.request_id = r.id AND t.key = ?';
+        params.push(dim.slice(4));
+      }
+      const q = this.db
+        .prepare(`WITH e(i, s, t) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
+          SELECT e.i, ${key} AS k, ${sel.join(', ')}
+          FROM e CROSS JOIN requests r INDEXED BY requests_ts ${join}
+          WHERE r.ts >= e.s AND r.ts < e.t AND r.id <= ? ${dim === 'blocked' ? 'AND k IS NOT NULL' : ''}
+          GROUP BY e.i, k`)
+        .raw();
+      const tagKey = params[0];
+      stmt = tagKey === undefined ? (q as unknown as Stmt) : { all: (edges: unknown, lastId: unknown) => q.all(edges, tagKey, lastId) };
+    }
+    this.edgeSums.set(k, stmt);
+    return stmt;
+  }
+  private readonly edgeSums = new Map<string, Stmt | null>();
+
   hourlySum(cols: number[]): Stmt {
     const k = cols.join(',');
     let s = this.hourly.get(k);
@@ -137,16 +186,38 @@ export function rangeVectors(db: DB, dim: string, ranges: Range[], cols: number[
     }
   };
   const edges: [number, number, number][] = [];
+  const ceilHalf = (t: number) => Math.ceil(t / HALF_MS) * HALF_MS;
+  const floorHalf = (t: number) => Math.floor(t / HALF_MS) * HALF_MS;
   ranges.forEach((r, i) => {
     const hs = ceilH(r.start);
     const he = floorH(r.end);
     if (hs < he) {
       for (const [span, ps, pe, g] of decompose(hs, he).pieces) aligned.push([i, span, ps, pe, g]);
-      if (r.start < hs) edges.push([i, r.start, hs]);
-      if (he < r.end) edges.push([i, he, r.end]);
+      // [h:30, h+1) = hour h minus its first half; [h, h:30) = the first half.
+      let s0 = hs;
+      if (ceilHalf(r.start) === hs - HALF_MS) {
+        s0 = hs - HALF_MS;
+        aligned.push([i, HOUR_MS, hs - HOUR_MS, hs, 1], [i, HALF_MS, hs - HOUR_MS, hs, -1]);
+      }
+      let e0 = he;
+      if (floorHalf(r.end) === he + HALF_MS) {
+        e0 = he + HALF_MS;
+        aligned.push([i, HALF_MS, he, he + HALF_MS, 1]);
+      }
+      if (r.start < s0) edges.push([i, r.start, s0]);
+      if (e0 < r.end) edges.push([i, e0, r.end]);
     } else if (r.start < r.end) edges.push([i, r.start, r.end]);
   });
-  if (edges.length) {
+  const edgeSum = edges.length ? s.edgeSum(dim, cols) : null;
+  if (edgeSum) {
+    // Many edges (a half-hour zone's year of days): aggregate in SQL, only the columns asked for.
+    for (const row of edgeSum.all(JSON.stringify(edges), lastId) as [number, string, ...(number | null)[]][]) {
+      const m = out[row[0]];
+      let a = m.get(row[1]);
+      if (!a) m.set(row[1], (a = new Float64Array(WIDTH)));
+      for (let j = 0; j < cols.length; j++) a[cols[j]] += (row[2 + j] as number | null) ?? 0;
+    }
+  } else if (edges.length) {
     const rows = s.edge.all(JSON.stringify(edges), lastId) as [number, ...unknown[]][];
     const byRange = new Map<number, unknown[]>();
     for (const row of rows) {

@@ -1,9 +1,9 @@
 // Rollup maintenance: reads requests with id > analytics_state.last_id, aggregates them in JS per dimension and
-// UTC bucket (1 h, 6 h, 24 h), and writes request_tags and analytics_rollup in short write transactions, so a RequestLog flush on
+// UTC bucket (30 min, 1 h, 6 h, 24 h), and writes request_tags and analytics_rollup in short write transactions, so a RequestLog flush on
 // the gateway's thread never waits long for the write lock. Runs in the analytics worker (or inline in tests).
 // Nothing runs on the gateway's insert path: no triggers.
 import type { DB } from '../store/db.ts';
-import { HIST_COLS, M, MEASURE_COLS, ROLLUP_COLS, SPANS, blockedKind, modelKey, ttftBin } from './schema.ts';
+import { ALL_SPANS, HALF_MS, HIST_COLS, M, MEASURE_COLS, ROLLUP_COLS, blockedKind, modelKey, ttftBin } from './schema.ts';
 import { parseTags } from './tags.ts';
 
 export interface CatchUpResult {
@@ -57,7 +57,7 @@ export function parseDlp(json: string | null): DlpFindingRow[] {
  * (the rollup writes all three; queries aggregating raw edges use [0]: one bucket per dim and key).
  */
 export function aggregate(
-  rows: Raw[], acc = new Map<string, Float64Array>(), tagsOut?: [number, string, string, number][], spans: readonly number[] = SPANS, onlyDim?: string,
+  rows: Raw[], acc = new Map<string, Float64Array>(), tagsOut?: [number, string, string, number][], spans: readonly number[] = ALL_SPANS, onlyDim?: string,
 ): Map<string, Float64Array> {
   const v = new Float64Array(WIDTH);
   let ts = 0;
@@ -65,6 +65,7 @@ export function aggregate(
   const add = (dim: string, key: string, vec: Float64Array) => {
     if (onlyDim !== undefined && dim !== onlyDim) return;
     for (const span of spans) {
+      if (span === HALF_MS && ts % (2 * HALF_MS) >= HALF_MS) continue; // only first halves are stored
       const start = span ? ts - (ts % span) : 0;
       const k = `${dim}\u0000${span}\u0000${start}\u0000${key}`;
       let a = acc.get(k);

@@ -4,6 +4,13 @@
 /** Rollup bucket spans, UTC-aligned: 1 h (every whole-hour zone's midnight falls on one), 6 h and 24 h. */
 export const HOUR_MS = 3_600_000;
 export const SPANS = [HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS] as const;
+/**
+ * Half-hour buckets exist only for the FIRST half of each hour ([h:00, h:30)); the second half is the hour minus
+ * that. So half-hour zones (India, Iran, Newfoundland, central Australia…) read buckets only, never raw rows.
+ */
+export const HALF_MS = HOUR_MS / 2;
+/** Every span the rollup writes. */
+export const ALL_SPANS = [HALF_MS, ...SPANS] as const;
 
 /**
  * TTFT histogram: 36 bins. Bins 0..3 are 25 ms wide below 100 ms; above, bin 4+k covers
