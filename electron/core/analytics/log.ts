@@ -193,7 +193,7 @@ function build(f: LogPageInput, cursor: [number, number] | null, limit: number |
     // Rows the rollup has not reached: request_tags does not have them yet, so their tags are matched in JS.
     where.push('r.id > ?');
     params.push(tailFrom);
-    from = 'requests r';
+    from = 'requests r NOT INDEXED'; // rowid range over the few new rows, then sort
   } else if (tag) {
     from = 'request_tags t INDEXED BY request_tags_kv_ts JOIN requests r ON r.id = t.request_id';
     where.unshift('t.key = ? AND t.value = ?');
