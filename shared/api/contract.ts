@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ChatEvent, chatMethods } from './chat.ts';
 import { governanceMethods } from './governance.ts';
+import { dashboardMethods } from './dashboard.ts';
 
 export const PROVIDER_ID_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 export const TOKEN_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -196,6 +197,7 @@ export const contract = {
   'settings.update': method(SettingsPatch, Settings, 'Change app settings'),
   ...chatMethods,
   ...governanceMethods,
+  ...dashboardMethods,
 } as const;
 
 export type Contract = typeof contract;

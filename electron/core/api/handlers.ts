@@ -14,6 +14,7 @@ import { keysOf, type KeysPort } from './keys-port.ts';
 import { readAppSettings, writeAppSettings } from './settings.ts';
 import { chatHandlers } from '../chat/handlers.ts';
 import { createGovernanceHandlers } from './governance.ts';
+import { createDashboardHandlers } from './dashboard.ts';
 
 export type GatewayState = 'running' | 'paused' | 'stopped';
 
@@ -244,5 +245,7 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
     ...chatHandlers(core, () => hooks.gateway()),
     // Policy view, Admin mode, Audit view (electron/core/api/governance.ts).
     ...createGovernanceHandlers(core),
+    // Spend dashboard, request log, budgets, DLP view (electron/core/api/dashboard.ts).
+    ...createDashboardHandlers(core),
   };
 }
