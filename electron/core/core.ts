@@ -173,10 +173,6 @@ export class Core {
       invalidate();
       this.policyService.invalidate();
     };
-    const audit = (type: string, data: Record<string, unknown>) => this.audit.append(type, data);
-    this.providers.onAudit = audit;
-    this.clients.onAudit = audit;
-    this.settings.onAudit = audit;
     // last_used_at is written with the request log's batch, not on the hot path.
     this.requestLog.onFlush = () => {
       const now = Date.now();
