@@ -10,14 +10,22 @@ import { ChatScreen } from './screens/chat/ChatScreen.tsx';
 import { PolicyScreen } from './screens/policy/PolicyScreen.tsx';
 import { AdminScreen } from './screens/admin/AdminScreen.tsx';
 import { AuditScreen } from './screens/audit/AuditScreen.tsx';
+import { DashboardScreen } from './screens/dashboard/DashboardScreen.tsx';
+import { RequestsScreen } from './screens/requests/RequestsScreen.tsx';
+import { BudgetsScreen } from './screens/budgets/BudgetsScreen.tsx';
+import { DlpScreen } from './screens/dlp/DlpScreen.tsx';
 import { usd } from './format.ts';
 
 const NAV: { route: Route; label: string }[] = [
+  { route: 'dashboard', label: 'Spend' },
+  { route: 'requests', label: 'Request log' },
+  { route: 'budgets', label: 'Budgets' },
   { route: 'chat', label: 'Chat' },
   { route: 'welcome', label: 'Get started' },
   { route: 'providers', label: 'Providers & keys' },
   { route: 'connect', label: 'Connect your tools' },
   { route: 'settings', label: 'Settings' },
+  { route: 'dlp', label: 'DLP' },
   { route: 'policy', label: 'Policy' },
   { route: 'audit', label: 'Audit log' },
   { route: 'admin', label: 'Admin mode' },
@@ -175,6 +183,10 @@ export function App() {
           {route === 'policy' && <PolicyScreen />}
           {route === 'admin' && <AdminScreen />}
           {route === 'audit' && <AuditScreen />}
+          {route === 'dashboard' && <DashboardScreen />}
+          {route === 'requests' && <RequestsScreen />}
+          {route === 'budgets' && <BudgetsScreen />}
+          {route === 'dlp' && <DlpScreen />}
         </main>
       </div>
       <Toasts />

@@ -3,8 +3,8 @@ import type { AppInfo, LocalServer, Preset, Provider, Settings, Token, UsageToda
 import { ApiError } from '../../shared/api/errors.ts';
 import { api } from './api.ts';
 
-export type Route = 'chat' | 'welcome' | 'providers' | 'connect' | 'settings' | 'policy' | 'admin' | 'audit';
-export const ROUTES: Route[] = ['chat', 'welcome', 'providers', 'connect', 'settings', 'policy', 'admin', 'audit'];
+export type Route = 'chat' | 'welcome' | 'providers' | 'connect' | 'settings' | 'policy' | 'admin' | 'audit' | 'dashboard' | 'requests' | 'budgets' | 'dlp';
+export const ROUTES: Route[] = ['chat', 'welcome', 'providers', 'connect', 'settings', 'policy', 'admin', 'audit', 'dashboard', 'requests', 'budgets', 'dlp'];
 
 /** A piece of server data with its loading and error state. */
 export interface Res<T> {
@@ -33,6 +33,8 @@ interface State {
   settings: Res<Settings>;
   today: Res<UsageToday>;
   toasts: Toast[];
+  /** Bumped when new request rows were logged (at most once a second): live screens refresh on it. */
+  requestTick: number;
   setAuth(a: State['auth']): void;
   navigate(r: Route): void;
   load(key: LoadKey): Promise<void>;
@@ -79,6 +81,7 @@ export const useApp = create<State>((set, get) => ({
   settings: idle(),
   today: idle(),
   toasts: [],
+  requestTick: 0,
   setAuth: (auth) => set({ auth }),
   navigate(route) {
     if (location.hash !== `#/${route}`) history.replaceState(null, '', `#/${route}`);
@@ -111,6 +114,7 @@ export const useApp = create<State>((set, get) => ({
       if (refreshTimer) return;
       refreshTimer = setTimeout(() => {
         refreshTimer = null;
+        set({ requestTick: get().requestTick + 1 });
         void get().load('today');
         if (get().tokens.data) void get().load('tokens');
       }, 1000);
