@@ -2,7 +2,7 @@
 // screen-reader-friendly, and what the tests count) and a text summary for assistive technology.
 import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { colorFor, useChartTheme } from './theme.ts';
+import { colorFor, useChartTheme, type ChartTheme } from './theme.ts';
 
 export interface ChartSeries {
   key: string;
@@ -23,6 +23,8 @@ export interface StackedBarsProps {
   title: string;
   testId: string;
   height?: number;
+  /** A fixed color for some keys (e.g. DLP 'block' in the error color); null falls back to the palette. */
+  colorOf?: (key: string, theme: ChartTheme) => string | null;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -35,18 +37,18 @@ export function periodLabel(label: string, unit: 'day' | 'week' | 'month'): stri
   return `${mon} ${d}`;
 }
 
-export function StackedBars({ periods, unit, series, format, axisFormat, title, testId, height = 280 }: StackedBarsProps) {
+export function StackedBars({ periods, unit, series, format, axisFormat, title, testId, height = 280, colorOf }: StackedBarsProps) {
   const theme = useChartTheme();
   const data = useMemo(
     () =>
       periods.map((p, i) => {
-        const row: Record<string, number | string> = { label: periodLabel(p.label, unit) + (unit === 'week' ? '' : ''), full: p.label };
+        const row: Record<string, number | string> = { label: periodLabel(p.label, unit), full: p.label };
         series.forEach((s, j) => (row[`s${j}`] = s.values[i] ?? 0));
         return row;
       }),
     [periods, series, unit],
   );
-  const colors = series.map((s, i) => colorFor(theme, s.key, i));
+  const colors = series.map((s, i) => colorOf?.(s.key, theme) ?? colorFor(theme, s.key, i));
   const grand = series.reduce((a, s) => a + s.total, 0);
   const summary = `${title}: ${series.length} series over ${periods.length} ${unit}s, ${format(grand)} in total. ${series
     .slice(0, 8)

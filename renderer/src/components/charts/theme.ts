@@ -11,6 +11,10 @@ export interface ChartTheme {
   panel: string;
   /** The color of '(other)' / '(untagged)' / '(none)' series. */
   other: string;
+  /** Semantic colors (DLP actions: block = error, warn = warn, allow = ok). */
+  error: string;
+  warn: string;
+  ok: string;
 }
 
 const FALLBACK: ChartTheme = {
@@ -20,6 +24,9 @@ const FALLBACK: ChartTheme = {
   grid: '#dde1e8',
   panel: '#ffffff',
   other: '#9aa3b2',
+  error: '#b3261e',
+  warn: '#8a5a00',
+  ok: '#1f7a44',
 };
 
 export function readChartTheme(): ChartTheme {
@@ -33,6 +40,9 @@ export function readChartTheme(): ChartTheme {
     grid: v('--border', FALLBACK.grid),
     panel: v('--panel', FALLBACK.panel),
     other: v('--chart-other', FALLBACK.other),
+    error: v('--chart-error', FALLBACK.error),
+    warn: v('--chart-warn', FALLBACK.warn),
+    ok: v('--chart-ok', FALLBACK.ok),
   };
 }
 

@@ -84,7 +84,9 @@ function BudgetCard({ b, onRemove }: { b: BudgetView; onRemove: (b: BudgetView) 
       )}
       <div className="budget-foot small muted">
         <span data-testid="budget-resets">Resets {resets}</span>
-        <span>{count(b.requests)} requests this {b.window}</span>
+        <span>
+          {count(b.requests)} request{b.requests === 1 ? '' : 's'} {b.window === 'day' ? 'today' : `this ${b.window}`}
+        </span>
         {b.costUnknownRequests > 0 && <span className="warn-text">{b.costUnknownRequests} with an unknown price (not counted in dollars)</span>}
         {b.warnAtPct !== null && b.warnAtPct > 0 && <span>warns at {b.warnAtPct}%</span>}
         {!b.managedBy && (
@@ -268,7 +270,7 @@ export function BudgetsScreen() {
               ))}
             </ul>
           )}
-          {list.length > 0 && <p className="muted small">Windows follow the budget time zone {list[0]!.zone}. Reserved: the worst-case cost of requests in flight, settled when they finish.</p>}
+          {list.length > 0 && <p className="muted small budget-note">Windows follow the budget time zone {list[0]!.zone}. Reserved: the worst-case cost of requests in flight, settled when they finish.</p>}
         </Card>
       )}
     </div>

@@ -193,7 +193,10 @@ export function DashboardScreen() {
           {empty ? (
             <Card testId="dash-empty-card">
               <Empty title="No requests yet" testId="dash-empty">
-                Point a tool at the gateway (<button type="button" className="btn-link" onClick={() => navigate('connect')}>Connect your tools</button>) or send a message in Chat; spend shows up here as requests arrive.
+                <p>Point a tool at the gateway or send a message in Chat; spend shows up here as requests arrive.</p>
+                <button type="button" className="btn btn-small" onClick={() => navigate('connect')} data-testid="dash-empty-connect">
+                  Connect your tools →
+                </button>
               </Empty>
             </Card>
           ) : (

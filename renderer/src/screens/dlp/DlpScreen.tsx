@@ -7,6 +7,7 @@ import { api } from '../../api.ts';
 import { errorText, useApp } from '../../store.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/common.tsx';
 import { StackedBars } from '../../components/charts/StackedBars.tsx';
+import type { ChartTheme } from '../../components/charts/theme.ts';
 import { useRequestFilter } from '../requests/filterStore.ts';
 import { browserZone, count } from '../dashboard/format.ts';
 
@@ -17,6 +18,9 @@ const UNITS: { unit: Unit; label: string; range: string }[] = [
 ];
 const KIND_WORD: Record<string, string> = { dlp: 'DLP block', policy: 'Policy', budget: 'Budget', rate_limit: 'Rate limit' };
 const ACTION_ORDER = ['block', 'redact', 'mask', 'warn', 'allow'];
+/** Actions in their meaning's color: block red, warn amber, allow green; mask and redact from the palette. */
+const actionColor = (action: string, t: ChartTheme): string | null =>
+  action === 'block' ? t.error : action === 'warn' ? t.warn : action === 'allow' ? t.ok : action === 'mask' ? t.series[0]! : action === 'redact' ? t.series[4]! : null;
 const rank = (a: string) => (ACTION_ORDER.includes(a) ? ACTION_ORDER.indexOf(a) : 99);
 
 export function DlpScreen() {
@@ -106,7 +110,7 @@ export function DlpScreen() {
                 DLP scans every prompt part; when it finds e-mail addresses, keys, IBANs and the like, they show up here by type and action.
               </Empty>
             ) : (
-              <StackedBars periods={data.periods} unit={unit} series={series} format={(v) => count(Math.round(v))} title="DLP findings by action" testId="dlp-chart" height={240} />
+              <StackedBars periods={data.periods} unit={unit} series={series} format={(v) => count(Math.round(v))} title="DLP findings by action" testId="dlp-chart" height={240} colorOf={actionColor} />
             )}
           </Card>
           <div className="dash-grid2">

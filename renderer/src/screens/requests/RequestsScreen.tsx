@@ -102,6 +102,15 @@ function Route({ r }: { r: LogRow }) {
         {r.attempts > 1 && <span className="req-fallback"> · {r.attempts} attempts ({r.fallbacks} fallback{r.fallbacks === 1 ? '' : 's'})</span>}
         {r.attempts === 0 && ' · no upstream call'}
       </div>
+      {r.tags.length > 0 && (
+        <div className="req-tags small" data-testid="req-tags">
+          {r.tags.map(([k, v]) => (
+            <code key={k}>
+              {k}={v}
+            </code>
+          ))}
+        </div>
+      )}
     </div>
   );
 }
@@ -115,8 +124,16 @@ function Row({ r }: { r: LogRow }) {
       <td>
         <Route r={r} />
       </td>
-      <td>{statusBadge(r)}</td>
-      <td>{r.cacheHit ? <span className="badge badge-ok">hit</span> : <span className="muted">—</span>}</td>
+      <td>
+        {statusBadge(r)}
+        {r.cacheHit && (
+          <div>
+            <span className="badge badge-muted" data-testid="req-cache-hit">
+              cache hit
+            </span>
+          </div>
+        )}
+      </td>
       <td data-testid="req-dlp">
         {r.dlp.length === 0 ? (
           <span className="muted">—</span>
@@ -142,7 +159,6 @@ function Row({ r }: { r: LogRow }) {
         {ms(r.latencyMs)}
         {r.ttftMs !== null && <div className="small muted">TTFT {ms(r.ttftMs)}</div>}
       </td>
-      <td className="small">{r.tags.map(([k, v]) => `${k}=${v}`).join(', ')}</td>
     </tr>
   );
 }
@@ -275,11 +291,11 @@ export function RequestsScreen() {
             <label htmlFor={`${uid}-tag`}>Tag</label>
             <input id={`${uid}-tag`} value={draft.tag} placeholder="key=value" onChange={(e) => set('tag', e.target.value)} data-testid="req-filter-tag" />
           </div>
-          <div className="field">
+          <div className="field req-field-time">
             <label htmlFor={`${uid}-from`}>From</label>
             <input id={`${uid}-from`} type="datetime-local" value={draft.from} onChange={(e) => set('from', e.target.value)} data-testid="req-filter-from" />
           </div>
-          <div className="field">
+          <div className="field req-field-time">
             <label htmlFor={`${uid}-to`}>To</label>
             <input id={`${uid}-to`} type="datetime-local" value={draft.to} onChange={(e) => set('to', e.target.value)} data-testid="req-filter-to" />
           </div>
@@ -332,14 +348,12 @@ export function RequestsScreen() {
                     <th scope="col">Client</th>
                     <th scope="col">Model and route</th>
                     <th scope="col">Status</th>
-                    <th scope="col">Cache</th>
                     <th scope="col">DLP</th>
                     <th scope="col" className="num" title="input / cached / output">
                       Tokens
                     </th>
                     <th scope="col" className="num">Cost</th>
                     <th scope="col" className="num">Latency</th>
-                    <th scope="col">Tags</th>
                   </tr>
                 </thead>
                 <tbody>
