@@ -192,6 +192,22 @@ test('dashboard API: overview, request log, CSV, DLP and budgets match SQL over 
     assert.deepEqual(await api.call('budgets.remove', { id: by('client:aider').id }), { removed: true });
     assert.equal(((await api.call('budgets.list', {})) as unknown[]).length, 2);
     await rejects(api.call('budgets.remove', { id: '99999' }), 'invalid_input', /No budget/);
+
+    // A team policy's budget is listed as managed, cannot be removed, and cannot be loosened.
+    const policy = core.policy;
+    const managed = { budgets: [{ scope: 'global', window: 'month', mode: 'hard', limitUsd: 500, warnAtPct: 90 }] };
+    core.policy = { managed: () => managed as never, managedBy: () => "team policy 'acme' v3" };
+    try {
+      const withManaged = (await api.call('budgets.list', {})) as { id: string; managedBy: string | null; scope: string; window: string }[];
+      const m = withManaged.find((x) => x.managedBy !== null);
+      assert.ok(m, 'the managed budget is listed');
+      assert.equal(m.managedBy, "team policy 'acme' v3");
+      assert.equal(m.scope, 'global');
+      await rejects(api.call('budgets.remove', { id: m.id }), 'invalid_input', /managed by team policy 'acme' v3/);
+      await rejects(api.call('budgets.set', { scope: 'global', window: 'month', limitUsd: 900 }), 'invalid_input', /only be tighter/);
+    } finally {
+      core.policy = policy;
+    }
   });
 });
 
