@@ -25,6 +25,16 @@ function coreRelativePaths(): Plugin {
   };
 }
 
+/**
+ * out/main entries: the shell, and each worker thread script core starts. The names are the contract with
+ * electron/main/workers.ts (WORKER_FILES), checked by electron/main/build.test.ts.
+ */
+export const MAIN_ENTRIES = {
+  index: path.join(root, 'electron/main/index.ts'),
+  'analytics-worker': path.join(root, 'electron/core/analytics/worker.ts'),
+  'audit-verify-worker': path.join(root, 'electron/core/api/governance-verify-worker.ts'),
+};
+
 const renderer = rendererConfig();
 
 export default defineConfig({
@@ -33,8 +43,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      lib: { entry: path.join(root, 'electron/main/index.ts'), formats: ['es'] },
-      rollupOptions: { external: ['better-sqlite3', '@napi-rs/keyring', 'electron'] },
+      // The worker threads core starts are entries of their own (electron/main/workers.ts passes their paths).
+      lib: { entry: MAIN_ENTRIES, formats: ['es'] },
+      rollupOptions: {
+        external: ['better-sqlite3', '@napi-rs/keyring', 'electron'],
+        // Entries and shared chunks side by side in out/main: coreRelativePaths() assumes that depth.
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      },
     },
   },
   preload: {

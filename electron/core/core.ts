@@ -24,6 +24,8 @@ export interface CoreDeps {
   secrets?: SecretStore | null;
   /** The analytics worker script for bundled builds (electron/core/analytics/worker.ts built to .js); default: the .ts source. */
   analyticsWorkerPath?: string | URL;
+  /** The audit-verify worker script for bundled builds (electron/core/api/governance-verify-worker.ts built to .js). */
+  auditVerifyWorkerPath?: string | URL;
 }
 
 /**
@@ -142,12 +144,15 @@ export class Core {
   private lastTouch = 0;
   private analyticsService: AnalyticsService | null = null;
   private readonly analyticsWorkerPath: string | URL | undefined;
+  /** Where the audit-verify worker script is in a bundled build; undefined: the .ts source beside governance.ts. */
+  readonly auditVerifyWorkerPath: string | URL | undefined;
 
   constructor(deps: CoreDeps) {
     this.dataDir = deps.dataDir;
     this.env = deps.env ?? process.env;
     this.secrets = deps.secrets ?? null;
     this.analyticsWorkerPath = deps.analyticsWorkerPath;
+    this.auditVerifyWorkerPath = deps.auditVerifyWorkerPath;
     this.db = openDatabase(databasePath(deps.dataDir));
     this.providers = new ProvidersRepo(this.db);
     this.clients = new ClientsRepo(this.db);

@@ -4,7 +4,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, screen, shell, Tray, type MenuItemConstructorOptions } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Core, type CoreEvent } from '../core/core.ts';
+import { Core } from '../core/core.ts';
 import { defaultDataDir } from '../core/paths.ts';
 import { createSecretStore } from '../core/secrets/create.ts';
 import { acquireGatewayLock, type GatewayLock } from '../core/store/lock.ts';
@@ -12,13 +12,13 @@ import { startGateway, type Gateway } from '../core/server/gateway.ts';
 import { closeAgents } from '../core/providers/http.ts';
 import { AppApiService } from '../core/api/service.ts';
 import { readAppSettings, startRetention } from '../core/api/settings.ts';
-import { startOfToday } from '../core/api/handlers.ts';
-import { usageReport } from '../core/store/requests-repo.ts';
 import { APP_ENTRY, APP_SCHEME, RENDERER_CSP, externalUrlAllowed, isTrustedSenderUrl, mainWindowOptions, resolveAppPath } from './security.ts';
 import { loadWindowState, saveWindowState, type WindowState } from './window-state.ts';
 import { setLinuxAutostart } from './autostart.ts';
 import { registerIpc } from './ipc.ts';
 import { ICON_PNG_DATA_URL } from './icon.ts';
+import { workerPaths } from './workers.ts';
+import { TrayController, todayTotals, wireNotifications, type GatewayView } from './tray.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const rendererDir = path.resolve(here, '../renderer');
@@ -47,6 +47,7 @@ let port = 0;
 let paused = false;
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
+let trayCtl: TrayController | null = null;
 let quitting = false;
 let stopRetention = () => {};
 let unregisterIpc = () => {};
@@ -62,13 +63,14 @@ async function start(): Promise<void> {
   } catch (err) {
     return fatal(err);
   }
-  core = new Core({ dataDir, secrets: createSecretStore() });
+  // Dashboard queries and audit verification run on worker threads: their scripts are entries of the bundle.
+  core = new Core({ dataDir, secrets: createSecretStore(), ...workerPaths(here) });
   const settings = readAppSettings(core);
   port = process.env.AIRLOCK_PORT ? Number(process.env.AIRLOCK_PORT) : settings.port;
   api = new AppApiService(core, {
     mode: 'desktop',
     version: app.getVersion(),
-    gateway: () => ({ state: gateway ? 'running' : paused ? 'paused' : 'stopped', port: gateway?.port ?? port }),
+    gateway: gatewayView,
     setPaused,
     loginItem: { set: setLoginItem },
   });
@@ -79,6 +81,12 @@ async function start(): Promise<void> {
     dialog.showErrorBox('Airlock gateway did not start', (err as Error).message);
   }
   stopRetention = startRetention(core);
+  try {
+    // Keeps the dashboard rollup current from now on (worker thread, out/main/analytics-worker.js).
+    core.startAnalytics();
+  } catch (err) {
+    console.error(`airlock: analytics worker did not start: ${(err as Error).message}`);
+  }
 
   protocol.handle(APP_SCHEME, async (req) => {
     const file = resolveAppPath(rendererDir, req.url, path.join, path.sep);
@@ -95,7 +103,15 @@ async function start(): Promise<void> {
   });
 
   unregisterIpc = registerIpc(ipcMain, api, (url) => isTrustedSenderUrl(url, devServerUrl));
-  core.events.on('event', notify);
+  wireNotifications(core.events, {
+    isSupported: () => Notification.isSupported(),
+    show: (n, onClick) => {
+      const note = new Notification({ title: n.title, body: n.body, urgency: n.urgency });
+      note.on('click', onClick);
+      note.show();
+    },
+  }, showWindow);
+  // Live spend in the tray: every committed request-log batch (tools and Chat alike).
   api.subscribe((e) => {
     if (e.type === 'core' && e.event.kind === 'request') updateTray();
   });
@@ -103,7 +119,10 @@ async function start(): Promise<void> {
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenu()));
   createTray();
   if (!startHidden) showWindow();
-  setInterval(updateTray, 60_000).unref();
+}
+
+function gatewayView(): GatewayView {
+  return { state: gateway ? 'running' : paused ? 'paused' : 'stopped', port: gateway?.port ?? port };
 }
 
 async function startGatewayNow(): Promise<void> {
@@ -128,12 +147,6 @@ async function setPaused(p: boolean): Promise<void> {
 async function setLoginItem(enabled: boolean): Promise<void> {
   if (process.platform === 'linux') setLinuxAutostart(enabled, process.env.APPIMAGE ?? process.execPath);
   else app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
-}
-
-function notify(e: CoreEvent): void {
-  if ((e.kind === 'budget' || e.kind === 'policy') && Notification.isSupported()) {
-    new Notification({ title: e.title, body: e.message, urgency: e.level === 'error' ? 'critical' : 'normal' }).show();
-  }
 }
 
 function guardWebContents(w: BrowserWindow): void {
@@ -191,25 +204,6 @@ function showWindow(): void {
   void win.loadURL(devServerUrl ?? APP_ENTRY);
 }
 
-function todaySpend(): string {
-  if (!core) return '';
-  const r = usageReport(core.db, { since: startOfToday() });
-  return `Today: $${r.cost_usd.toFixed(2)} · ${r.requests} request${r.requests === 1 ? '' : 's'}`;
-}
-
-function trayMenu(): Menu {
-  const status = gateway ? `Gateway running on 127.0.0.1:${gateway.port}` : paused ? 'Gateway paused' : 'Gateway stopped';
-  return Menu.buildFromTemplate([
-    { label: status, enabled: false },
-    { label: todaySpend(), enabled: false },
-    { type: 'separator' },
-    { label: 'Open Airlock', click: () => showWindow() },
-    { label: gateway ? 'Pause gateway' : 'Resume gateway', click: () => void setPaused(Boolean(gateway)).catch((err) => dialog.showErrorBox('Airlock', (err as Error).message)) },
-    { type: 'separator' },
-    { label: 'Quit Airlock', click: () => quit() },
-  ]);
-}
-
 function createTray(): void {
   try {
     tray = new Tray(nativeImage.createFromDataURL(ICON_PNG_DATA_URL).resize({ width: 16, height: 16 }));
@@ -217,15 +211,22 @@ function createTray(): void {
     tray = null; // Some Linux desktops have no tray; closing the window then quits.
     return;
   }
-  tray.setToolTip('Airlock');
   tray.on('click', () => showWindow());
-  updateTray();
+  trayCtl = new TrayController(tray, {
+    buildMenu: (t) => Menu.buildFromTemplate(t),
+    gateway: gatewayView,
+    today: () => (core ? todayTotals(core.db) : { requests: 0, costUsd: 0, costUnknownRequests: 0 }),
+    actions: {
+      open: () => showWindow(),
+      setPaused: (p) => void setPaused(p).catch((err) => dialog.showErrorBox('Airlock', (err as Error).message)),
+      quit: () => quit(),
+    },
+  });
+  trayCtl.start();
 }
 
 function updateTray(): void {
-  if (!tray) return;
-  tray.setContextMenu(trayMenu());
-  tray.setToolTip(`Airlock: ${gateway ? 'running' : paused ? 'paused' : 'stopped'} · ${todaySpend()}`);
+  trayCtl?.update();
 }
 
 function appMenu(): MenuItemConstructorOptions[] {
@@ -260,6 +261,7 @@ app.on('will-quit', (e) => {
   void (async () => {
     unregisterIpc();
     stopRetention();
+    trayCtl?.stop();
     api?.close();
     await gateway?.close();
     await closeAgents();

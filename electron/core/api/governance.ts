@@ -119,7 +119,7 @@ type VerifyOut = Omit<AuditVerifyResult, 'durationMs' | 'ranOn'>;
 
 function verifyInWorker(core: Core): Promise<VerifyOut> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_URL, { workerData: { file: databasePath(core.dataDir), dataDir: core.dataDir } });
+    const w = new Worker(core.auditVerifyWorkerPath ?? WORKER_URL, { workerData: { file: databasePath(core.dataDir), dataDir: core.dataDir } });
     let done = false;
     w.once('message', (m: { ok: boolean; error?: string; result?: VerifyOut & { problems: string[] }; lastCheckpoint?: VerifyOut['lastCheckpoint'] }) => {
       done = true;
@@ -145,7 +145,8 @@ export function createGovernanceHandlers(core: Core): GovernanceHandlers {
   const svc = core.policyService;
   let verifying: Promise<AuditVerifyResult> | null = null;
   /** False once a worker could not start (the bundled desktop build has no separate worker file). */
-  let workerUsable = fs.existsSync(fileURLToPath(WORKER_URL));
+  const workerFile = core.auditVerifyWorkerPath ?? WORKER_URL;
+  let workerUsable = fs.existsSync(typeof workerFile === 'string' ? workerFile : fileURLToPath(workerFile));
 
   function installedSource(sha256: string): string | null {
     core.auditLog.flush();
