@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { Finding } from './types.ts';
+import type { Hits } from './anchors.ts';
 import { cardBrand, charClasses, dniValid, entropy, ibanValid, inseeValid, isPemPlaceholder, isPlaceholder, luhn, nieValid, ninoValid, ssnValid } from './checks.ts';
 
 /**
@@ -17,6 +18,22 @@ export interface Detector {
   /** Or: the text must match this (cheap) test. */
   hintRe?: RegExp;
   re: RegExp;
+  /**
+   * Lower-case literals such that every match of `re` (accepted or not) starts at most `back` characters before
+   * an occurrence of one of them in the lower-cased text. With them the scan tries `re` only at those positions
+   * (sticky, in order, skipping what a match consumed), which gives exactly the matches of a global scan.
+   */
+  anchors?: string[];
+  /** Or a regex (global) whose every match position is at most `back` characters after a match start of `re`. */
+  anchorRe?: RegExp;
+  back?: number;
+  /**
+   * Every match of `re` (accepted or not) holds at least `min` digits, consecutive digits at most two characters
+   * apart, and starts at most `pre` characters before a digit that follows a non-digit. On long texts with few
+   * digit clusters the scan tries `re` only there (see digitClusters); the result is the same. `run`, if given,
+   * holds for the length of the digit run a match starts with (the whole run: the regex ends it with a non-digit).
+   */
+  digits?: { min: number; pre: number; run?: (len: number) => boolean };
   /** Returns the span to report ([start, end) in the text), or null to reject. Default: the whole match. */
   check?: (m: RegExpExecArray, text: string) => [number, number] | null;
 }
@@ -128,6 +145,7 @@ export const DETECTORS: Detector[] = [
     rule: 'pem_private_key',
     priority: 0,
     hints: ['PRIVATE KEY'],
+    anchors: ['-----begin '],
     re: /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:[\s\S]{0,16384}?-----END \1-----|[A-Za-z0-9+\/=\s\\n:,\-]{64,16384})/g,
     check: (m) => {
       const body = m[0].replace(/-----[A-Z ]+-----/g, '').replace(/\\n|\s/g, '');
@@ -139,6 +157,7 @@ export const DETECTORS: Detector[] = [
     rule: 'anthropic_key',
     priority: 1,
     hints: ['sk-ant-'],
+    anchors: ['sk-ant-'],
     re: /(?<![A-Za-z0-9_\-])sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_\-]{32,128}(?![A-Za-z0-9_\-])/g,
     check: (m) => (isPlaceholder(m[0]) ? null : whole(m)),
   },
@@ -147,6 +166,7 @@ export const DETECTORS: Detector[] = [
     rule: 'openai_key',
     priority: 1,
     hints: ['sk-'],
+    anchors: ['sk-'],
     re: /(?<![A-Za-z0-9_\-])sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{32,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})(?![A-Za-z0-9_\-])/g,
     check: (m) => (isPlaceholder(m[0]) || entropy(m[0]) < 3.5 ? null : whole(m)),
   },
@@ -155,6 +175,7 @@ export const DETECTORS: Detector[] = [
     rule: 'aws_access_key_id',
     priority: 1,
     hintRe: /A[KS]IA|AROA|AIDA|ABIA|ACCA/,
+    anchors: ['akia', 'asia', 'abia', 'acca', 'aroa', 'aida'],
     re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}(?![A-Z0-9])/g,
     check: (m) => (m[0].endsWith('EXAMPLE') || isPlaceholder(m[0]) ? null : whole(m)),
   },
@@ -163,6 +184,7 @@ export const DETECTORS: Detector[] = [
     rule: 'aws_secret_access_key',
     priority: 1,
     hintRe: /secret.?access.?key|aws.?secret|SecretAccessKey/i,
+    anchors: ['secret', 'aws'],
     re: /(?:secret.?access.?key|aws.?secret(?:.?key)?|SecretAccessKey)["']?\s*(?:[:=]|=>)\s*["']?([A-Za-z0-9\/+]{40})(?![A-Za-z0-9\/+=])/gi,
     check: (m) => {
       const v = m[1]!;
@@ -174,6 +196,7 @@ export const DETECTORS: Detector[] = [
     rule: 'gcp_api_key',
     priority: 1,
     hints: ['AIza'],
+    anchors: ['aiza'],
     re: /(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/g,
     check: (m) => (isPlaceholder(m[0]) ? null : whole(m)),
   },
@@ -182,6 +205,7 @@ export const DETECTORS: Detector[] = [
     rule: 'github_token',
     priority: 1,
     hints: ['gh', 'github_pat_'],
+    anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{70,100})(?![A-Za-z0-9_])/g,
     check: (m) => (isPlaceholder(m[0]) || entropy(m[0]) < 3.5 ? null : whole(m)),
   },
@@ -190,6 +214,7 @@ export const DETECTORS: Detector[] = [
     rule: 'slack_token',
     priority: 1,
     hints: ['xox', 'xapp-', 'hooks.slack.com'],
+    anchors: ['xox', 'xapp-', 'https://hooks.slack.com/'],
     re: /(?<![A-Za-z0-9_\-])(?:xox[abposre]-[A-Za-z0-9\-]{10,250}|xapp-\d-[A-Za-z0-9\-]{20,250})(?![A-Za-z0-9_\-])|https:\/\/hooks\.slack\.com\/(?:services|workflows)\/T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9]{16,}/g,
     check: (m) => (isPlaceholder(m[0]) ? null : whole(m)),
   },
@@ -198,6 +223,7 @@ export const DETECTORS: Detector[] = [
     rule: 'stripe_key',
     priority: 1,
     hints: ['_live_', '_test_', 'whsec_'],
+    anchors: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'whsec_'],
     re: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,247}|whsec_[A-Za-z0-9]{24,64})(?![A-Za-z0-9_])/g,
     check: (m) => (isPlaceholder(m[0]) || entropy(m[0]) < 3.5 ? null : whole(m)),
   },
@@ -206,6 +232,7 @@ export const DETECTORS: Detector[] = [
     rule: 'jwt',
     priority: 1,
     hints: ['eyJ'],
+    anchors: ['eyj'],
     re: /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,4096}\.eyJ[A-Za-z0-9_\-]{8,8192}\.[A-Za-z0-9_\-]{0,2048}(?![A-Za-z0-9_\-])/g,
     check: (m) => {
       try {
@@ -221,6 +248,7 @@ export const DETECTORS: Detector[] = [
     rule: 'url_password',
     priority: 2,
     hints: ['://'],
+    anchors: ['://'],
     re: /:\/\/[^\s:@\/?#"'<>]{0,128}:([^\s@\/?#"'<>]{1,256})@[A-Za-z0-9\[]/g,
     check: (m) => {
       const v = decodeURIComponentSafe(m[1]!);
@@ -233,6 +261,8 @@ export const DETECTORS: Detector[] = [
     rule: 'conn_string_password',
     priority: 2,
     hintRe: /(?:Password|Pwd)\s*=/i,
+    anchors: ['password', 'pwd'],
+    back: 1,
     re: /(?:^|[;"'\s])(?:Password|Pwd)\s*=\s*([^;"'\s]{3,128})/gi,
     check: (m, text) => {
       const v = m[1]!;
@@ -251,6 +281,7 @@ export const DETECTORS: Detector[] = [
     rule: 'keyword_entropy',
     priority: 5,
     hintRe: /key|secret|token|passw|pwd|credential|bearer/i,
+    anchors: ['api', 'secret', 'token', 'passw', 'pwd', 'access', 'private', 'client', 'credential', 'auth', 'signing', 'bearer', 'passcode'],
     re: GENERIC_RE,
     check: (m) => {
       if (m[2] !== undefined) return secretLike(m[2], 20) ? groupSpan(m, 2) : null;
@@ -286,6 +317,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'CREDIT_CARD',
     rule: 'card_luhn',
+    digits: { min: 12, pre: 0, run: (n) => n === 4 || (n >= 12 && n <= 19) },
     priority: 3,
     re: CARD_RE,
     check: (m) => {
@@ -303,6 +335,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'US_SSN',
     rule: 'us_ssn',
+    digits: { min: 9, pre: 0, run: (n) => n === 3 || n === 9 },
     priority: 4,
     re: SSN_RE,
     check: (m) => {
@@ -313,6 +346,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'UK_NINO',
     rule: 'uk_nino',
+    digits: { min: 6, pre: 3, run: (n) => n === 2 || n === 4 || n === 6 },
     priority: 4,
     re: NINO_RE,
     check: (m) => (ninoValid(m[1]!) ? whole(m) : null),
@@ -320,6 +354,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'FR_INSEE',
     rule: 'fr_insee',
+    digits: { min: 14, pre: 0 },
     priority: 3,
     re: INSEE_RE,
     check: (m) => (inseeValid(m[1]! + m[2]! + m[3]! + m[4]! + m[5]! + m[6]!, m[7]!) ? whole(m) : null),
@@ -327,6 +362,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'ES_DNI',
     rule: 'es_dni',
+    digits: { min: 8, pre: 0, run: (n) => n === 8 },
     priority: 4,
     re: DNI_RE,
     check: (m) => (dniValid(m[1]!, m[2]!) ? whole(m) : null),
@@ -334,6 +370,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'ES_NIE',
     rule: 'es_nie',
+    digits: { min: 7, pre: 2, run: (n) => n === 7 },
     priority: 4,
     hintRe: /[XYZ]/,
     re: NIE_RE,
@@ -350,6 +387,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'PHONE',
     rule: 'phone_nanp',
+    digits: { min: 10, pre: 1, run: (n) => n === 3 },
     priority: 6,
     re: PHONE_NANP,
     check: (m) => (phoneValid(m[0], ['US', 'CA']) ? whole(m) : null),
@@ -371,6 +409,7 @@ export const PII_DETECTORS: Detector[] = [
     rule: 'phone_context',
     priority: 7,
     hintRe: /[Pp]hone|[Tt]el|[Mm]obile|[Cc]ell|[Cc]all|[Ww]hats|[Ff]ax|[Pp]ortable|[Mm]óvil|[Hh]andy/,
+    anchors: ['phone', 'tel', 'mobile', 'cell', 'call', 'whatsapp', 'fax', 'téléphone', 'portable', 'móvil', 'handy'],
     re: PHONE_CONTEXT,
     check: (m) => (phoneValid(m[1]!, m[1]!.startsWith('+') ? null : CONTEXT_COUNTRIES) ? groupSpan(m, 1) : null),
   },
@@ -392,6 +431,9 @@ export const PII_DETECTORS: Detector[] = [
     rule: 'ipv6',
     priority: 6,
     hintRe: /[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:/,
+    // The first ':' of an address is followed by 0-4 hex digits and another ':', at most 4 characters in.
+    anchorRe: /:[0-9A-Fa-f]{0,4}:/g,
+    back: 4,
     re: IPV6_RE,
     check: (m) => {
       const v = m[0].replace(/%.*$/, '');
@@ -450,8 +492,90 @@ export const IDENTITY_DETECTORS: Detector[] = [
 
 export const ALL_DETECTORS: Detector[] = [...DETECTORS, ...PII_DETECTORS, ...IDENTITY_DETECTORS];
 
-/** Runs one detector over the text, appending findings. */
-export function runDetector(d: Detector, text: string, out: Finding[]): void {
+/** Every literal some detector anchors on (for the caller's combined literal pass). */
+export function anchorWords(dets: Detector[]): string[] {
+  return [...new Set(dets.flatMap((d) => d.anchors ?? []))];
+}
+
+const stickyOf = new WeakMap<Detector, RegExp>();
+function sticky(d: Detector): RegExp {
+  let re = stickyOf.get(d);
+  if (!re) stickyOf.set(d, (re = new RegExp(d.re.source, d.re.flags.replace('g', '') + 'y')));
+  return re;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** A run of digits whose neighbours are at most two characters apart: [first digit, last digit + 1, digit count]. */
+export type Cluster = [number, number, number];
+const CLUSTER_RE = /\d(?:\D{0,2}\d){5,}/g;
+/** Digit clusters with at least 6 digits (the fewest any digits-anchored detector needs). */
+export function digitClusters(text: string): Cluster[] {
+  const out: Cluster[] = [];
+  CLUSTER_RE.lastIndex = 0;
+  for (let m = CLUSTER_RE.exec(text); m !== null; m = CLUSTER_RE.exec(text)) {
+    const s = m.index;
+    const e = s + m[0].length;
+    let n = 0;
+    for (let i = s; i < e; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) n++;
+    }
+    out.push([s, e, n]);
+  }
+  return out;
+}
+
+/** What a scan can share between detectors: literal occurrences (anchors.ts) and digit clusters. */
+export interface Prefilter {
+  hits: Hits | null;
+  clusters: Cluster[] | null;
+}
+
+/**
+ * Runs one detector over the text, appending findings. With a prefilter, an anchored detector runs only where a
+ * match can start (literal anchors, digit clusters); the result is the same as a full scan.
+ */
+export function runDetector(d: Detector, text: string, out: Finding[], pre?: Prefilter): void {
+  if (pre?.hits && d.anchors) {
+    const back = d.back ?? 0;
+    const cands: number[] = [];
+    for (const w of d.anchors) {
+      const pos = pre.hits.get(w);
+      if (pos) for (const q of pos) for (let p = Math.max(0, q - back); p <= q; p++) cands.push(p);
+    }
+    if (cands.length) runAt(d, text, out, cands, d.anchors.length > 1 || back > 0);
+    return;
+  }
+  if (d.anchorRe) {
+    const back = d.back ?? 0;
+    const cands: number[] = [];
+    const a = d.anchorRe;
+    a.lastIndex = 0;
+    for (let m = a.exec(text); m !== null; m = a.exec(text)) {
+      for (let p = Math.max(0, m.index - back); p <= m.index; p++) cands.push(p);
+      a.lastIndex = m.index + 1;
+    }
+    if (cands.length) runAt(d, text, out, cands, back > 0);
+    return;
+  }
+  if (pre?.clusters && d.digits) {
+    const { min, pre: before, run } = d.digits;
+    const cands: number[] = [];
+    for (const [s, e, n] of pre.clusters) {
+      if (n < min) continue;
+      // Each digit run of the cluster (a cluster starts with a digit that follows a non-digit).
+      for (let i = s; i < e; ) {
+        let j = i + 1;
+        while (j < e && isDigit(text.charCodeAt(j))) j++;
+        if (!run || run(j - i)) for (let p = Math.max(0, i - before); p <= i; p++) cands.push(p);
+        i = j;
+        while (i < e && !isDigit(text.charCodeAt(i))) i++;
+      }
+    }
+    if (cands.length) runAt(d, text, out, cands, before > 0);
+    return;
+  }
   if (d.hints && !d.hints.some((h) => text.includes(h))) return;
   if (d.hintRe && !d.hintRe.test(text)) return;
   const re = d.re;
@@ -462,6 +586,25 @@ export function runDetector(d: Detector, text: string, out: Finding[]): void {
       re.lastIndex++;
       continue;
     }
+    const span = d.check ? d.check(m, text) : whole(m);
+    if (span) out.push({ type: d.type, start: span[0], end: span[1], rule: d.rule });
+  }
+}
+
+/** The global scan's matches, trying `re` (sticky) only at candidate starts, in order, past what a match consumed. */
+function runAt(d: Detector, text: string, out: Finding[], cands: number[], unsorted: boolean): void {
+  if (unsorted) cands.sort((a, b) => a - b);
+  const re = sticky(d);
+  let next = 0;
+  for (const p of cands) {
+    if (p < next) continue;
+    re.lastIndex = p;
+    const m = re.exec(text);
+    if (m === null || m[0].length === 0) {
+      next = p + 1;
+      continue;
+    }
+    next = p + m[0].length;
     const span = d.check ? d.check(m, text) : whole(m);
     if (span) out.push({ type: d.type, start: span[0], end: span[1], rule: d.rule });
   }

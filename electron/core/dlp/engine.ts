@@ -1,6 +1,7 @@
 import type { DlpConfig } from './config.ts';
-import { findEmails, resolveOverlaps, runDetector, type Detector } from './detectors.ts';
-import { shieldScan } from './shield.ts';
+import { ALL_DETECTORS, anchorWords, digitClusters, findEmails, resolveOverlaps, runDetector, type Detector, type Prefilter } from './detectors.ts';
+import { shieldGateWords, shieldScan } from './shield.ts';
+import { LiteralIndex, type Hits } from './anchors.ts';
 import type { DlpAction, Finding } from './types.ts';
 
 export class DetectorError extends Error {
@@ -26,6 +27,27 @@ const RANK: Record<DlpAction, number> = { allow: 0, warn: 1, mask: 2, redact: 3,
 const prio = new Map<string, number>();
 
 /**
+ * Every literal the built-in detectors anchor on, found in one pass over the text; the prompt shield's gate words
+ * join that pass when it scans the same text (it reads at most its first 200,000 characters: a separate pass
+ * over those is cheaper for long texts).
+ */
+let DET_INDEX: LiteralIndex | null = null;
+let ALL_INDEX: LiteralIndex | null = null;
+const SHIELD_LIMIT = 200_000;
+/** Below this length the digit detectors scan the whole text (cheaper than finding clusters first). */
+const CLUSTER_MIN_TEXT = 2048;
+/** Windows around clusters pay when there is at most one cluster per this many characters. */
+const CLUSTER_SPARSE = 500;
+function literalHits(text: string, shield: boolean): Hits {
+  if (shield && text.length <= SHIELD_LIMIT) {
+    ALL_INDEX ??= new LiteralIndex([...anchorWords(ALL_DETECTORS), ...shieldGateWords()]);
+    return ALL_INDEX.find(text);
+  }
+  DET_INDEX ??= new LiteralIndex(anchorWords(ALL_DETECTORS));
+  return DET_INDEX.find(text);
+}
+
+/**
  * Finds sensitive values in one text: every enabled detector, overlaps resolved (specific beats generic,
  * longer beats shorter), then the prompt shield. Throws DetectorError if a detector throws.
  */
@@ -34,6 +56,12 @@ export function scanText(text: string, cfg: DlpConfig, opts: ScanOptions = {}): 
   if (text.length === 0) return found;
   const dets: Detector[] = opts.all ? cfg.allDetectors : cfg.detectors;
   const minRank = opts.minRank ?? 0;
+  const shield = !!opts.shield && (!!opts.all || cfg.shieldAction !== 'allow');
+  const hits = literalHits(text, shield);
+  // Long texts with few digit clusters (prose, code): the digit detectors run only around the clusters.
+  let clusters = text.length >= CLUSTER_MIN_TEXT ? digitClusters(text) : null;
+  if (clusters && clusters.length * CLUSTER_SPARSE > text.length) clusters = null;
+  const pre: Prefilter = { hits, clusters };
   const emailOn = opts.all || (RANK[cfg.actions.get('EMAIL') ?? 'warn'] >= Math.max(1, minRank));
   if (emailOn) {
     try {
@@ -45,7 +73,7 @@ export function scanText(text: string, cfg: DlpConfig, opts: ScanOptions = {}): 
   for (const d of dets) {
     if (minRank && RANK[cfg.actions.get(d.type) ?? 'warn'] < minRank) continue;
     try {
-      runDetector(d, text, found);
+      runDetector(d, text, found, pre);
     } catch (err) {
       throw new DetectorError(d.rule, err);
     }
@@ -58,10 +86,10 @@ export function scanText(text: string, cfg: DlpConfig, opts: ScanOptions = {}): 
     }
     return p;
   });
-  if (opts.shield && (opts.all || cfg.shieldAction !== 'allow')) {
+  if (shield) {
     let s;
     try {
-      s = shieldScan(text, cfg.shieldThreshold);
+      s = shieldScan(text, cfg.shieldThreshold, text.length <= SHIELD_LIMIT ? hits : undefined);
     } catch (err) {
       throw new DetectorError('prompt_shield', err);
     }

@@ -3,6 +3,8 @@
 // text is plainly *about* the topic (a question on how to prevent injection, a quoted log line) and the
 // evidence is only moderate. No network, no model: a few regexes over the normalised text.
 
+import { LiteralIndex, type Hits } from './anchors.ts';
+
 export type ShieldType = 'PROMPT_INJECTION' | 'JAILBREAK';
 
 export interface ShieldRule {
@@ -47,7 +49,7 @@ export const SHIELD_RULES: ShieldRule[] = [
   { id: 'fake_role_marker', need: ['<|', '[inst', '[/inst', '[system', '[/system', '<<sys', '##', 'override', 'begin system', 'begin admin'], type: 'PROMPT_INJECTION', weight: 0.7, re: /<\|im_start\|>\s*system|<\|(?:system|endoftext|im_end)\|>|\[\/?(?:INST|SYSTEM)\]|<<SYS>>|^\s*#{2,}\s*(?:system|instruction)s?\s*(?:override|update|prompt)?\s*:?\s*#*\s*$|\bsystem override\b|\badmin(?:istrator)? override (?:code|enabled|activated|granted)\b|\bBEGIN (?:SYSTEM|ADMIN) (?:PROMPT|INSTRUCTIONS|MESSAGE)\b/im },
   { id: 'fake_dialogue_turns', need: ['user:', 'human:', 'user :', 'human :'], type: 'PROMPT_INJECTION', weight: 0.6, re: /(?:^|\n)\s*(?:Assistant|AI|System)\s*:\s*[^\n]{3,}\n\s*(?:User|Human)\s*:/ },
   { id: 'end_of_input_trick', need: ['end of'], type: 'PROMPT_INJECTION', weight: 0.55, re: /\b(?:end of (?:user )?(?:input|document|context|prompt|text)|end of the (?:email|document|file|page))\b[\s\S]{0,40}?\b(?:new|next|now|system|assistant|instructions?)\b/i },
-  { id: 'addressed_to_ai', need: ['attention', 'note', 'important', 'message', 'instruction', 'if you are', 'when you are', 'dear ', 'hey ', 'hi ', ' to any', ' to all', ' to the', ' for any', ' for all', ' for the', 'reviewer', 'reader', ','], type: 'PROMPT_INJECTION', weight: 0.7, re: /\b(?:(?:attention|note|important|message|instructions?)(?: to| for)? (?:the |any |all )?(?:ai|llm|assistant|language model|chatbot|gpt|claude|copilot|agent)s?\b\s*[:,\-!]|(?:if|when) you are an? (?:ai|llm|language model|assistant|ai assistant|autonomous agent|ai agent)\b|(?:dear|hey|hi) (?:ai|llm|assistant|chatgpt|claude|gpt)\b[,:!]|\b(?:to|for) (?:any|all|the) (?:ai|llm|assistant|model|agent)s?(?: reading(?: this)?| reviewing)?\s*[:,]|\b(?:ai|llm) (?:reviewers?|agents?|readers?|assistants?|models?)\s*:|\binstructions?[_ ](?:for|to)[_ ](?:the[_ ])?(?:ai|assistant|llm|model|agent)\b|\b(?:assistant|ai|claude|chatgpt|gpt|llm|copilot)\s*,\s*(?:from now on|ignore|you must|please ignore|disregard|forget|do not|don't|stop))/i },
+  { id: 'addressed_to_ai', need: ['attention', 'note', 'important', 'message', 'instruction', 'if you are', 'when you are', 'dear ', 'hey ', 'hi ', 'to any', 'to all', 'to the', 'for any', 'for all', 'for the', 'reviewer', 'reader', 'ai ', 'llm ', 'from now on', 'ignor', 'you must', 'disregard', 'forget', 'do not', "don't", 'stop'], type: 'PROMPT_INJECTION', weight: 0.7, re: /\b(?:(?:attention|note|important|message|instructions?)(?: to| for)? (?:the |any |all )?(?:ai|llm|assistant|language model|chatbot|gpt|claude|copilot|agent)s?\b\s*[:,\-!]|(?:if|when) you are an? (?:ai|llm|language model|assistant|ai assistant|autonomous agent|ai agent)\b|(?:dear|hey|hi) (?:ai|llm|assistant|chatgpt|claude|gpt)\b[,:!]|\b(?:to|for) (?:any|all|the) (?:ai|llm|assistant|model|agent)s?(?: reading(?: this)?| reviewing)?\s*[:,]|\b(?:ai|llm) (?:reviewers?|agents?|readers?|assistants?|models?)\s*:|\binstructions?[_ ](?:for|to)[_ ](?:the[_ ])?(?:ai|assistant|llm|model|agent)\b|\b(?:assistant|ai|claude|chatgpt|gpt|llm|copilot)\s*,\s*(?:from now on|ignore|you must|please ignore|disregard|forget|do not|don't|stop))/i },
   { id: 'hidden_instruction_markup', need: ['<!--', 'color:', 'font-size'], type: 'PROMPT_INJECTION', weight: 0.65, re: /<!--[^>]{0,200}?\b(?:ai|assistant|llm|model|instructions?|ignore|you must|you should)\b[^>]{0,400}?-->|\bcolor:\s*(?:white|#fff(?:fff)?)\b[^>]{0,100}>[^<]{0,200}\b(?:ignore|instructions?|assistant)\b|font-size:\s*0/i },
   { id: 'exfiltration', need: ['send', 'forward', 'post', 'upload', 'email', 'e-mail', 'exfiltrat', 'transmit', 'leak', 'copy'], type: 'PROMPT_INJECTION', weight: 0.75, re: /\b(?:send|forward|post|upload|email|e-mail|exfiltrate|transmit|leak|copy)\b[^\n]{0,60}?\b(?:conversation|chat history|all (?:the )?(?:data|messages|emails|files|secrets|credentials)|user'?s? (?:data|emails|files|password|credentials|api keys?|tokens?|messages|contacts)|(?:api )?keys?|credentials|passwords?|secrets?|tokens?|env(?:ironment)? var(?:iable)?s|last \d+ (?:messages|emails)|(?:contents of )?this (?:chat|conversation|thread))\b[^\n]{0,60}?\b(?:to|at|via)\b[^\n]{0,20}?(?:https?:\/\/|[\w.\-]+@[\w\-]+\.|webhook|this (?:url|address|endpoint|server))/i },
   { id: 'markdown_image_exfil', need: ['!['], type: 'PROMPT_INJECTION', weight: 0.6, re: /!\[[^\]]{0,40}\]\(https?:\/\/[^)\s]{0,200}[?&][\w\-]{1,20}=(?:\{|\[|<|%7B|\$)/i },
@@ -96,7 +98,9 @@ function quotedAround(text: string, start: number, end: number): boolean {
   return false;
 }
 
+const NORMALISED = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u00AD\u2018\u2019\u02BC\u201C\u201D]/;
 function normalise(text: string): string {
+  if (!NORMALISED.test(text)) return text;
   // Zero-width and bidi controls are a common way to split trigger words; smart quotes to ASCII.
   return text.replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u00AD]/g, '').replace(/[\u2018\u2019\u02BC]/g, "'").replace(/[\u201C\u201D]/g, '"');
 }
@@ -105,25 +109,59 @@ function normalise(text: string): string {
  * Scores one text. Returns the strongest finding (one per text) when the score reaches the threshold,
  * else null. `min` lets callers see sub-threshold scores (the CLI's labelled-set evaluation).
  */
-export function shieldScan(text: string, threshold = 0.5): ShieldResult | null {
+export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldResult | null {
   const t = text.length > 200_000 ? text.slice(0, 200_000) : text;
-  const r = scoreText(normalise(t), t, threshold);
+  const norm = normalise(t);
+  // The caller's combined literal pass over the text serves when nothing was normalised or cut.
+  const r = scoreText(norm, t, threshold, pre && norm === text ? pre : undefined);
   if (r) return r;
   // Obfuscation: base64 blocks and leetspeak are decoded once and scored again.
-  for (const b64 of t.match(/(?<![A-Za-z0-9+\/])[A-Za-z0-9+\/]{40,}={0,2}/g) ?? []) {
+  // Runs of 40+ base64 characters (plus up to two '=') that do not continue a longer run: the leading character
+  // class is consumed instead of a look-behind, which V8 scans much faster.
+  B64_RE.lastIndex = 0;
+  for (let bm = B64_RE.exec(t); bm !== null; bm = B64_RE.exec(t)) {
+    const end = bm.index + bm[0].length;
+    const b64 = bm[1]! + (t[end] === '=' ? (t[end + 1] === '=' ? '==' : '=') : '');
     const dec = Buffer.from(b64, 'base64').toString('utf8');
     if (/^[\x20-\x7e\s]+$/.test(dec)) {
       const d = scoreText(normalise(dec), dec, threshold);
       if (d) return { ...d, rule: `base64:${d.rule}`, start: 0, end: t.length };
     }
   }
-  const leetWords = t.match(/(?<![\w@$])[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*(?![\w@$])/gi);
-  if (leetWords && leetWords.some((w) => /ignor|instruc|jailbr|prompt|disregard|restrict|system/i.test(deleet(w)))) {
+  if (hasLeetTrigger(t)) {
     const leet = t.replace(/[0134578@$]/g, (c) => ({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' })[c]!);
     const d = scoreText(normalise(leet), leet, threshold);
     if (d) return { ...d, rule: `leet:${d.rule}`, start: 0, end: t.length };
   }
   return null;
+}
+
+const B64_RE = /(?:^|[^A-Za-z0-9+\/])([A-Za-z0-9+\/]{40,})/g;
+const LEET_PAIR = /[a-z][0134578@$]/gi;
+const LEET_WORD = /^[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*$/i;
+const LEET_TRIGGER = /ignor|instruc|jailbr|prompt|disregard|restrict|system/i;
+/** [A-Za-z0-9_@$] */
+const isTokenChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64 || c === 36;
+
+/**
+ * Whether a leetspeak word (a whole token of letters and 0134578@$ with a letter followed by one of those) decodes
+ * to a trigger word. Found from the letter+digit pairs, each token checked once.
+ */
+function hasLeetTrigger(t: string): boolean {
+  LEET_PAIR.lastIndex = 0;
+  let done = 0;
+  for (let m = LEET_PAIR.exec(t); m !== null; m = LEET_PAIR.exec(t)) {
+    if (m.index < done) continue;
+    let s = m.index;
+    while (s > 0 && isTokenChar(t.charCodeAt(s - 1))) s--;
+    let e = m.index + 2;
+    while (e < t.length && isTokenChar(t.charCodeAt(e))) e++;
+    done = e;
+    LEET_PAIR.lastIndex = e;
+    const w = t.slice(s, e);
+    if (LEET_WORD.test(w) && LEET_TRIGGER.test(deleet(w))) return true;
+  }
+  return false;
 }
 
 const RADIUS = 300;
@@ -167,45 +205,26 @@ function execNear(r: ShieldRule, norm: string, hits: Map<string, number[]>): Reg
   return tryWin(cs, ce);
 }
 
-/** Every gate word of every rule, found in one pass over the lower-cased text. */
-let NEED_RE: RegExp | null = null;
-let NEED_BY_CHAR: Map<string, string[]> | null = null;
-function groupByFirstChar(): Map<string, string[]> {
-  const g = new Map<string, string[]>();
-  for (const w of new Set(SHIELD_RULES.flatMap((r) => r.need))) {
-    const a = g.get(w[0]!) ?? [];
-    a.push(w);
-    g.set(w[0]!, a);
-  }
-  return g;
+let GATE: LiteralIndex | null = null;
+/** Every gate word of every rule, found (ASCII-case-insensitively) in one pass over the text. */
+function gateHits(text: string): Hits {
+  GATE ??= new LiteralIndex(shieldGateWords());
+  return GATE.find(text);
 }
-function gateHits(lower: string): Map<string, number[]> {
-  NEED_RE ??= new RegExp([...new Set(SHIELD_RULES.flatMap((r) => r.need))].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  const hits = new Map<string, number[]>();
-  NEED_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  NEED_BY_CHAR ??= groupByFirstChar();
-  while ((m = NEED_RE.exec(lower)) !== null) {
-    // Every gate word starting here (the alternation reports only the longest), overlapping ones included.
-    for (const w of NEED_BY_CHAR.get(m[0][0]!) ?? []) {
-      if (!lower.startsWith(w, m.index)) continue;
-      let a = hits.get(w);
-      if (!a) hits.set(w, (a = []));
-      a.push(m.index);
-    }
-    NEED_RE.lastIndex = m.index + 1;
-  }
-  return hits;
+
+/** The gate words of every rule (lower-case), so a caller can find them in its own combined pass. */
+export function shieldGateWords(): string[] {
+  return [...new Set(SHIELD_RULES.flatMap((r) => r.need))];
 }
 
 const deleet = (w: string) => w.replace(/[0134578@$]/g, (c) => ({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' })[c]!);
 
-function scoreText(norm: string, t: string, threshold: number): ShieldResult | null {
+function scoreText(norm: string, t: string, threshold: number, pre?: Hits): ShieldResult | null {
   const mapIdx = norm.length === t.length;
   let miss = 1;
   let best: { r: ShieldRule; m: RegExpExecArray } | null = null;
   const typeWeight: Record<ShieldType, number> = { PROMPT_INJECTION: 0, JAILBREAK: 0 };
-  const hits = gateHits(norm.toLowerCase());
+  const hits = pre ?? gateHits(norm);
   if (hits.size === 0) return null;
   for (const r of SHIELD_RULES) {
     const m = execNear(r, norm, hits);
