@@ -4,6 +4,7 @@ import { UserError } from '../../core/util/errors.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../../core/cache/settings.ts';
 import { parseDuration } from '../../core/util/duration.ts';
+import { semanticIndexOf } from '../../core/cache/semantic.ts';
 
 const USAGE = `Usage:
   airlock cache stats [--json]
@@ -26,16 +27,25 @@ export const cacheCommand: Command = {
       const rt = routingOf(ctx.core());
       const st = rt.cacheStore.stats();
       const s = rt.cacheSettings;
-      if (values.json) io.out(JSON.stringify({ ...st, settings: s }));
-      else
+      const sem = semanticIndexOf(ctx.core()).stats();
+      const semRoutes = [...rt.routes].filter(([, r]) => r.semanticCache).map(([n]) => n);
+      if (values.json) io.out(JSON.stringify({ ...st, settings: s, semantic: { ...sem, routes: semRoutes } }));
+      else {
         io.out(
           `Cache ${s.enabled ? `on (${s.mode})` : 'off'}: ${st.entries} entries, ${(st.bytes / 1048576).toFixed(2)} MiB of ${(s.maxBytes / 1048576).toFixed(0)} MiB, ${st.hits} hits; TTL ${s.ttlSeconds}s; ${s.shareAcrossClients ? 'shared across clients' : 'one cache per client token'}.`,
         );
+        io.out(
+          semRoutes.length
+            ? `Semantic cache on for ${semRoutes.join(', ')}: ${sem.entries} entries, ${sem.hits} hits; search by ${sem.engine === 'sqlite-vec' ? 'sqlite-vec' : `brute force in JS (${sem.fallbackReason})`}.`
+            : `Semantic cache off (no route has it; \`airlock route set <alias> ... --semantic <provider>/<embedding-model>\`)${sem.entries ? `; ${sem.entries} entries left from earlier` : ''}.`,
+        );
+      }
       return 0;
     }
     if (sub === 'clear') {
       parse(rest, {}, USAGE);
       const n = routingOf(ctx.core()).cacheStore.clear();
+      semanticIndexOf(ctx.core()).clear();
       io.out(`Removed ${n} cache entr${n === 1 ? 'y' : 'ies'}.`);
       return 0;
     }

@@ -2,7 +2,8 @@ import type { Command } from './types.ts';
 import { parse, requirePositional } from '../args.ts';
 import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { ALIAS_RE, BUILTIN_ROUTES, mergeRoutingSettings, type RouteSpec, type RoutingSettings } from '../../core/routing/routes.ts';
+import { ALIAS_RE, BUILTIN_ROUTES, mergeRoutingSettings, type RouteSpec, type RoutingSettings, type SemanticCacheSpec } from '../../core/routing/routes.ts';
+import { DEFAULT_THRESHOLD } from '../../core/cache/semantic.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { resolveRoute } from '../../core/routing/resolve.ts';
@@ -10,6 +11,7 @@ import { resolveRoute } from '../../core/routing/resolve.ts';
 const USAGE = `Usage:
   airlock route set <alias> <provider>/<model>... [--auto] [--min-tier 1|2|3] [--max-tier 1|2|3]
                     [--cache on|off] [--cache-ttl 1h] [--baseline <provider>/<model>]
+                    [--semantic <provider>/<embedding-model>|off] [--semantic-threshold 0.95] [--semantic-ttl 1h]
   airlock route list [--json]
   airlock route remove <alias>
   airlock route explain <alias-or-model> [--prompt TEXT] [--tools] [--image] [--json-schema] [--max-tokens N]
@@ -19,13 +21,45 @@ A route is a name clients put in "model". Without --auto its models are tried in
 that fits it (context, tools, images, JSON schema) and meets its quality tier; with --auto and no models,
 every priced chat model of every configured provider is a candidate. Built-in routes: auto, fast
 (economy tier only), smart (flagship tier). '*' globs work: 'openai/gpt-4o*'.
---cache on caches every request on the route, not only deterministic ones (temperature 0).`;
+--cache on caches every request on the route, not only deterministic ones (temperature 0).
+--semantic turns on the semantic cache for the route: a request whose last user turn is a paraphrase of an
+earlier one (cosine similarity of their embeddings >= --semantic-threshold) and matches it in everything else
+(system prompt, earlier turns, parameters, model) is answered from the cache. The embeddings come from the
+given OpenAI-compatible provider/model; each lookup is a real (accounted) embeddings call. Off by default.`;
 
 function tierFlag(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (![1, 2, 3].includes(n)) throw new UserError(`--${flag} is 1 (economy), 2 (standard) or 3 (flagship), not '${v}'.`, 2);
   return n;
+}
+
+function semanticFlags(model: string | undefined, threshold: string | undefined, ttl: string | undefined): SemanticCacheSpec | undefined {
+  if (model === undefined || model === 'off') {
+    if (threshold !== undefined || ttl !== undefined) {
+      if (model === 'off') throw new UserError('--semantic-threshold and --semantic-ttl need --semantic <provider>/<embedding-model>, not off.', 2);
+      throw new UserError('--semantic-threshold and --semantic-ttl need --semantic <provider>/<embedding-model> (e.g. --semantic openai/text-embedding-3-small).', 2);
+    }
+    return undefined;
+  }
+  if (model.indexOf('/') <= 0) throw new UserError(`--semantic takes <provider>/<embedding-model> (e.g. openai/text-embedding-3-small) or off, not '${model}'.`, 2);
+  const spec: SemanticCacheSpec = { embeddings: model };
+  if (threshold !== undefined) {
+    const n = Number(threshold);
+    if (!Number.isFinite(n) || n <= 0 || n > 1) throw new UserError(`--semantic-threshold is a cosine similarity above 0 and at most 1 (e.g. 0.95), not '${threshold}'.`, 2);
+    spec.threshold = n;
+  }
+  if (ttl !== undefined) {
+    const ms = parseDuration(ttl);
+    if (ms === null) throw new UserError(`--semantic-ttl takes a duration like 90s, 30m, 24h or 7d (got '${ttl}').`, 2);
+    spec.ttlSeconds = Math.round(ms / 1000);
+  }
+  return spec;
+}
+
+function semanticLabel(s: RouteSpec['semanticCache'] | null | undefined): string | false {
+  if (!s) return false;
+  return `semantic ${s.embeddings} >= ${s.threshold ?? DEFAULT_THRESHOLD}${s.ttlSeconds ? ` ttl ${s.ttlSeconds}s` : ''}`;
 }
 
 function describe(name: string, r: RouteSpec, source: string): Record<string, unknown> {
@@ -39,6 +73,7 @@ function describe(name: string, r: RouteSpec, source: string): Record<string, un
     cache: r.cache ?? null,
     cache_ttl_seconds: r.cacheTtlSeconds ?? null,
     baseline: r.baseline ?? null,
+    semantic_cache: r.semanticCache ?? null,
   };
 }
 
@@ -63,6 +98,9 @@ export const routeCommand: Command = {
           cache: { type: 'string' },
           'cache-ttl': { type: 'string' },
           baseline: { type: 'string' },
+          semantic: { type: 'string' },
+          'semantic-threshold': { type: 'string' },
+          'semantic-ttl': { type: 'string' },
           json: { type: 'boolean' },
         },
         USAGE,
@@ -90,14 +128,23 @@ export const routeCommand: Command = {
         spec.cacheTtlSeconds = Math.round(ms / 1000);
       }
       if (values.baseline) spec.baseline = values.baseline;
+      const sem = semanticFlags(values.semantic, values['semantic-threshold'], values['semantic-ttl']);
+      if (sem) {
+        const ep = routingOf(core).provider(sem.embeddings.slice(0, sem.embeddings.indexOf('/')));
+        if (ep && (ep.record.type === 'anthropic' || ep.record.type === 'gemini')) {
+          throw new UserError(`Provider '${ep.id}' (${ep.record.type}) has no OpenAI-compatible embeddings endpoint: use an OpenAI-compatible provider for --semantic (e.g. openai/text-embedding-3-small, or a local Ollama embedding model).`, 2);
+        }
+        spec.semanticCache = sem;
+      }
       const s = load();
       s.routes[alias] = spec;
       save(s);
       const rt = routingOf(core);
-      const unknown = candidates.filter((c) => !c.includes('*') && !rt.provider(c.slice(0, c.indexOf('/'))));
+      const unknown = [...candidates, ...(sem ? [sem.embeddings] : [])].filter((c) => !c.includes('*') && !rt.provider(c.slice(0, c.indexOf('/'))));
       if (values.json) io.out(JSON.stringify(describe(alias, spec, 'settings')));
       else {
         io.out(`Route '${alias}': ${spec.strategy === 'auto' ? `auto over ${candidates.length ? candidates.join(', ') : 'every priced model of the configured providers'}` : candidates.join(' -> ')}.`);
+        if (sem) io.out(`Semantic cache on: paraphrases of an earlier last user turn with similarity >= ${sem.threshold ?? DEFAULT_THRESHOLD} (embeddings by ${sem.embeddings}) are answered from the cache.`);
         if (unknown.length) io.out(`Note: ${unknown.join(', ')} name${unknown.length === 1 ? 's' : ''} a provider that is not configured; ${unknown.length === 1 ? 'it is' : 'they are'} skipped until you add it.`);
       }
       return 0;
@@ -120,7 +167,7 @@ export const routeCommand: Command = {
             String(r.source),
             String(r.strategy),
             (r.candidates as string[]).length ? (r.candidates as string[]).join(r.strategy === 'auto' ? ', ' : ' -> ') : '(all priced models)',
-            [r.min_tier && `min-tier ${r.min_tier}`, r.max_tier && `max-tier ${r.max_tier}`, r.cache !== null && `cache ${r.cache ? 'on' : 'off'}`, r.cache_ttl_seconds !== null && `ttl ${r.cache_ttl_seconds}s`, r.baseline && `baseline ${r.baseline}`]
+            [r.min_tier && `min-tier ${r.min_tier}`, r.max_tier && `max-tier ${r.max_tier}`, r.cache !== null && `cache ${r.cache ? 'on' : 'off'}`, r.cache_ttl_seconds !== null && `ttl ${r.cache_ttl_seconds}s`, r.baseline && `baseline ${r.baseline}`, semanticLabel(r.semantic_cache as RouteSpec['semanticCache'] | null)]
               .filter(Boolean)
               .join(', ') || '-',
           ]),

@@ -33,8 +33,13 @@ export interface CacheKeyParts {
 export function cacheKey(p: CacheKeyParts): Buffer {
   const h = crypto.createHash('sha256');
   h.update(`airlock-cache-v1\n${p.scope}\n${p.protocol}\n${p.provider}\n${p.providerUrl}\n${p.model}\n`);
-  const rest: Record<string, unknown> = {};
-  for (const k of Object.keys(p.body)) if (!IGNORED.has(k)) rest[k] = p.body[k];
-  h.update(canonicalJson(rest));
+  h.update(canonicalJson(keyedFields(p.body)));
   return h.digest();
+}
+
+/** The request fields that take part in a cache key (all but the few in IGNORED). */
+export function keyedFields(body: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(body)) if (!IGNORED.has(k)) rest[k] = body[k];
+  return rest;
 }

@@ -18,10 +18,22 @@ export interface RouteSpec {
   cache?: boolean;
   /** Cache lifetime for this route, in seconds. */
   cacheTtlSeconds?: number;
+  /** Semantic (similarity) cache for this route; off unless set (cache/semantic.ts, docs/routing.md). */
+  semanticCache?: SemanticCacheSpec;
   /** `<provider>/<model>` used to price "had it gone direct" (requested_cost_usd); default: see resolve.ts. */
   baseline?: string;
   /** Set when the route comes from the signed team policy (users cannot change it). */
   managed?: boolean;
+}
+
+/** A route's semantic cache: answer a paraphrase of an earlier last user turn from the cache. */
+export interface SemanticCacheSpec {
+  /** `<provider>/<model>` that computes the embeddings (an OpenAI-compatible provider). */
+  embeddings: string;
+  /** Lowest cosine similarity that counts as the same question (0..1; default 0.95). */
+  threshold?: number;
+  /** Lifetime of semantic entries, in seconds (default: the route's / the cache's TTL). */
+  ttlSeconds?: number;
 }
 
 export interface RetrySettings {

@@ -2,6 +2,8 @@ import type { RequestContext, RouteCandidate } from '../context.ts';
 import { routingOf } from '../../routing/runtime.ts';
 import { routeSpecOf } from './route.ts';
 import { cacheKey } from '../../cache/key.ts';
+import type { CacheEntry } from '../../cache/store.ts';
+import { planSemantic, semanticIndexOf, semanticLookup, semanticStore, type SemanticPlan } from '../../cache/semantic.ts';
 import { airlockHeaders } from '../../protocols/openai-relay.ts';
 import { setRouteHeaders } from '../../routing/headers.ts';
 
@@ -30,8 +32,10 @@ function keyFor(ctx: RequestContext, scope: string, c: RouteCandidate): Buffer {
  * Stage 6, cache: an exact-match lookup keyed on the canonical request, the resolved provider/model and the
  * client's scope. A hit replays the stored response (the bytes the client got the first time, so a stream
  * replays as the same well-formed stream) and skips the provider; a miss tees the response for storing.
+ * On a route with `semanticCache` set, an exact miss is followed by a similarity lookup (cache/semantic.ts):
+ * the only asynchronous path, so requests without it stay synchronous here.
  */
-export function cache(ctx: RequestContext): void {
+export function cache(ctx: RequestContext): void | Promise<void> {
   const first = ctx.candidates[0];
   // Requests with masked values are never cached: the answer the client got holds the restored originals.
   // (An output scan alone is fine: what is stored is what the client received after the scan.)
@@ -42,39 +46,69 @@ export function cache(ctx: RequestContext): void {
   const d = cacheDirective(ctx.req.headers);
   if (d === 'no-store') return;
   const route = routeSpecOf(ctx);
-  const eligible = d === 'force' || s.mode === 'all' || route?.cache === true || (s.mode === 'deterministic' && deterministic(ctx));
+  // Switching the semantic cache on for a route also caches its exact repeats (the semantic index points at them).
+  const eligible = d === 'force' || s.mode === 'all' || route?.cache === true || Boolean(route?.semanticCache) || (s.mode === 'deterministic' && deterministic(ctx));
   if (!eligible) return;
   const scope = s.shareAcrossClients ? 'shared' : `client:${ctx.client?.id ?? 0}`;
   const key = keyFor(ctx, scope, first);
   if (d !== 'refresh') {
     const e = rt.cacheStore.get(key);
     if (e && e.inbound === ctx.protocol.id) {
-      ctx.cacheHit = true;
-      ctx.target = first;
-      ctx.usage = e.usage;
-      ctx.status = 200;
-      const res = ctx.res;
-      res.writeHead(200, {
-        'content-type': e.contentType,
-        'content-length': e.body.length,
-        ...(e.stream ? { 'cache-control': 'no-cache' } : {}),
-        ...airlockHeaders(ctx),
-        'x-airlock-cache-age': String(Math.max(0, Math.floor((Date.now() - e.createdAt) / 1000))),
-      });
-      res.end(e.body);
-      ctx.ttftMs = performance.now() - ctx.t0;
-      ctx.done = true;
+      replay(ctx, first, e, { 'x-airlock-cache-kind': 'exact' });
       return;
     }
   }
-  const ttlMs = (route?.cacheTtlSeconds ?? s.ttlSeconds) * 1000;
+  // The policy's TTL caps a route's own.
+  const ttlMs = Math.min(route?.cacheTtlSeconds ?? s.ttlSeconds, rt.policy?.cache?.ttlSeconds ?? Infinity) * 1000;
   if (ttlMs <= 0) return;
-  capture(ctx, scope, key, ttlMs, s.maxEntryBytes);
+  const plan = planSemantic(ctx, route?.semanticCache, scope);
+  if (!plan) {
+    capture(ctx, scope, key, ttlMs, s.maxEntryBytes, null);
+    setRouteHeaders(ctx);
+    return;
+  }
+  return semantic(ctx, plan, d, first, scope, key, ttlMs, s.maxEntryBytes);
+}
+
+async function semantic(ctx: RequestContext, plan: SemanticPlan, d: CacheDirective, first: RouteCandidate, scope: string, key: Buffer, ttlMs: number, maxEntryBytes: number): Promise<void> {
+  const rt = routingOf(ctx.core);
+  // On refresh the text is still embedded: the fresh answer goes into the semantic index too.
+  const hit = await semanticLookup(ctx, plan, first);
+  if (ctx.abort.signal.aborted) return;
+  if (hit && d !== 'refresh') {
+    const e = rt.cacheStore.get(hit.entryKey);
+    if (e && e.inbound === ctx.protocol.id && e.stream === ctx.stream) {
+      semanticIndexOf(ctx.core).noteHit(hit.id);
+      replay(ctx, first, e, { 'x-airlock-cache-kind': 'semantic', 'x-airlock-cache-similarity': hit.similarity.toFixed(4) });
+      return;
+    }
+  }
+  capture(ctx, scope, key, ttlMs, maxEntryBytes, plan);
   setRouteHeaders(ctx);
 }
 
+/** Answers from a cache entry: the stored bytes, free, with the cached answer's usage. */
+function replay(ctx: RequestContext, first: RouteCandidate, e: CacheEntry, extra: Record<string, string>): void {
+  ctx.cacheHit = true;
+  ctx.target = first;
+  ctx.usage = e.usage;
+  ctx.status = 200;
+  const res = ctx.res;
+  res.writeHead(200, {
+    'content-type': e.contentType,
+    'content-length': e.body.length,
+    ...(e.stream ? { 'cache-control': 'no-cache' } : {}),
+    ...airlockHeaders(ctx),
+    ...extra,
+    'x-airlock-cache-age': String(Math.max(0, Math.floor((Date.now() - e.createdAt) / 1000))),
+  });
+  res.end(e.body);
+  ctx.ttftMs = performance.now() - ctx.t0;
+  ctx.done = true;
+}
+
 /** Tees what is written to this request's response (only this one), to store it if the call succeeds. */
-function capture(ctx: RequestContext, scope: string, firstKey: Buffer, ttlMs: number, maxBytes: number): void {
+function capture(ctx: RequestContext, scope: string, firstKey: Buffer, ttlMs: number, maxBytes: number, plan: SemanticPlan | null): void {
   const res = ctx.res;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -110,7 +144,8 @@ function capture(ctx: RequestContext, scope: string, firstKey: Buffer, ttlMs: nu
       const key = t === c.candidates[0] ? firstKey : keyFor(c, scope, t);
       const now = Date.now();
       try {
-        routingOf(c.core).cacheStore.put({
+        const rt = routingOf(c.core);
+        rt.cacheStore.put({
           key,
           scope,
           provider: t.provider.id,
@@ -123,6 +158,7 @@ function capture(ctx: RequestContext, scope: string, firstKey: Buffer, ttlMs: nu
           createdAt: now,
           expiresAt: now + ttlMs,
         });
+        if (plan) semanticStore(c.core, plan, t, key, now, now + ttlMs);
       } catch (err) {
         console.error(`airlock: could not store a cache entry: ${(err as Error).message}`);
       }
