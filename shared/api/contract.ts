@@ -129,8 +129,36 @@ export const Settings = z.object({
   requestLogRetentionDays: z.number().int().min(0).max(3650),
   /** Store prompts and completions of gateway traffic (off by default). */
   storePrompts: z.boolean(),
+  /** Days rows are actually kept: the stricter of the setting and the policy's retention.requestLogDays (0 = forever). */
+  requestLogRetentionEffectiveDays: z.number().int().min(0),
+  /** Who shortens the retention below the setting ("team policy 'acme' v3"), or null. */
+  requestLogRetentionLimitedBy: z.string().nullable(),
+  /** False when the effective policy forbids storing prompts (retention.storePrompts: false). */
+  storePromptsAllowed: z.boolean(),
+  storePromptsLimitedBy: z.string().nullable(),
+  /** How many requests have stored prompts and answers right now. */
+  storedBodies: z.number().int().min(0),
 });
 export type Settings = z.infer<typeof Settings>;
+
+/** A gateway call's stored prompt and answer (only with "Store prompts" on): masked values stay masked. */
+export const StoredBodyMeta = z.object({
+  requestId: z.string(),
+  ts: z.number(),
+  client: z.string().nullable(),
+  inbound: z.string(),
+  model: z.string().nullable(),
+  status: z.number().int(),
+  cacheHit: z.boolean(),
+  truncated: z.boolean(),
+});
+export const StoredBody = StoredBodyMeta.extend({
+  /** The request as it went upstream (JSON text), after DLP masking. */
+  request: z.string(),
+  /** The answer's texts (assistant text, tool-call arguments) per part, after the output scan. */
+  response: z.array(z.object({ part: z.string(), text: z.string() })),
+});
+export type StoredBody = z.infer<typeof StoredBody>;
 
 export const SettingsPatch = z
   .object({
@@ -195,6 +223,12 @@ export const contract = {
   'tokens.revoke': method(z.object({ name: TokenName }).strict(), z.object({ revoked: z.boolean() }), 'Revoke a tool token'),
   'settings.get': method(Empty, Settings, 'App settings'),
   'settings.update': method(SettingsPatch, Settings, 'Change app settings'),
+  'requests.body': method(z.object({ requestId: z.string().min(1).max(100) }).strict(), StoredBody, "A request's stored prompt and answer (x-airlock-request-id)"),
+  'requests.bodies': method(
+    z.object({ limit: z.number().int().min(1).max(500).optional(), before: z.number().optional() }).strict(),
+    z.object({ bodies: z.array(StoredBodyMeta), total: z.number().int() }),
+    'Requests with a stored prompt and answer, newest first',
+  ),
   ...chatMethods,
   ...governanceMethods,
   ...dashboardMethods,

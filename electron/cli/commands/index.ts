@@ -13,6 +13,7 @@ import { modelCommand } from './model.ts';
 import { routeCommand } from './route.ts';
 import { cacheCommand } from './cache.ts';
 import { dlpCommand } from './dlp.ts';
+import { requestsCommand } from './requests.ts';
 
 /** Every `airlock <command>`. New commands register here. */
 export const COMMANDS: Record<string, Command> = {
@@ -30,4 +31,5 @@ export const COMMANDS: Record<string, Command> = {
   route: routeCommand,
   cache: cacheCommand,
   dlp: dlpCommand,
+  requests: requestsCommand,
 };

@@ -148,7 +148,18 @@ test('settings: defaults (prompts not stored), updates, port restart flag, deskt
   let loginItem = false;
   const s = setup();
   try {
-    assert.deepEqual(await s.api.call('settings.get', {}), { port: 4789, startAtLogin: false, startAtLoginSupported: false, requestLogRetentionDays: 90, storePrompts: false });
+    assert.deepEqual(await s.api.call('settings.get', {}), {
+      port: 4789,
+      startAtLogin: false,
+      startAtLoginSupported: false,
+      requestLogRetentionDays: 90,
+      storePrompts: false,
+      requestLogRetentionEffectiveDays: 90,
+      requestLogRetentionLimitedBy: null,
+      storePromptsAllowed: true,
+      storePromptsLimitedBy: null,
+      storedBodies: 0,
+    });
     await rejects(s.api.call('settings.update', { startAtLogin: true }), 'not_supported');
     await rejects(s.api.call('gateway.setPaused', { paused: true }), 'not_supported');
     const next = (await s.api.call('settings.update', { port: 5000, storePrompts: true, requestLogRetentionDays: 7 })) as Record<string, unknown>;

@@ -11,7 +11,9 @@ import { usageReport } from '../store/requests-repo.ts';
 import { listModels } from '../routing/models.ts';
 import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { keysOf, type KeysPort } from './keys-port.ts';
-import { readAppSettings, writeAppSettings } from './settings.ts';
+import { effectiveRetention, effectiveStorePrompts, pruneRequestLog, readAppSettings, writeAppSettings } from './settings.ts';
+import { bodiesHandlers } from '../bodies/api.ts';
+import { bodyStoreOf } from '../bodies/store.ts';
 import { chatHandlers } from '../chat/handlers.ts';
 import { createGovernanceHandlers } from './governance.ts';
 import { createDashboardHandlers } from './dashboard.ts';
@@ -58,6 +60,23 @@ function requireKeys(core: Core): KeysPort {
 }
 
 export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
+  const settingsView = (): Output<'settings.get'> => {
+    const s = readAppSettings(core);
+    const r = effectiveRetention(core);
+    const sp = effectiveStorePrompts(core);
+    return {
+      port: s.port,
+      startAtLogin: s.startAtLogin,
+      startAtLoginSupported: Boolean(hooks.loginItem),
+      requestLogRetentionDays: s.requestLogRetentionDays,
+      storePrompts: s.storePrompts,
+      requestLogRetentionEffectiveDays: r.days,
+      requestLogRetentionLimitedBy: r.limit?.by ?? null,
+      storePromptsAllowed: sp.allowed,
+      storePromptsLimitedBy: sp.limit?.by ?? null,
+      storedBodies: bodyStoreOf(core).count(),
+    };
+  };
   const gatewayStatus = (): Output<'gateway.status'> => {
     const g = hooks.gateway();
     const s = readAppSettings(core);
@@ -228,19 +247,32 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
       if (!core.clients.get(name)) throw new ApiError('not_found', `There is no token named '${name}'.`);
       return { revoked: core.clients.revoke(name) };
     },
-    'settings.get': () => {
-      const s = readAppSettings(core);
-      return { port: s.port, startAtLogin: s.startAtLogin, startAtLoginSupported: Boolean(hooks.loginItem), requestLogRetentionDays: s.requestLogRetentionDays, storePrompts: s.storePrompts };
-    },
+    'settings.get': () => settingsView(),
     'settings.update': async (patch) => {
       if (patch.startAtLogin !== undefined) {
         if (!hooks.loginItem) throw new ApiError('not_supported', 'Start at login is set by the desktop app; in web mode, start `airlock serve` from your session instead.');
         await hooks.loginItem.set(patch.startAtLogin);
       }
+      // The policy's retention limits may only be tightened (docs/policy.md): refuse what it forbids, naming who set it.
+      if (patch.storePrompts === true) {
+        const sp = effectiveStorePrompts(core);
+        if (!sp.allowed) throw new ApiError('forbidden', `Storing prompts is not allowed by ${sp.limit?.by ?? 'the policy'}.`);
+      }
+      if (patch.requestLogRetentionDays !== undefined) {
+        const r = effectiveRetention(core);
+        if (r.policyDays !== null && (patch.requestLogRetentionDays === 0 || patch.requestLogRetentionDays > r.policyDays)) {
+          const by = r.limit?.by ?? (core.policy.managed()?.retention?.requestLogDays !== undefined ? `team policy ${core.policy.managedBy() ?? ''}`.trim() : 'your policy settings');
+          throw new ApiError('forbidden', `Request-log rows may be kept ${r.policyDays} days at most (set by ${by}). Pick ${r.policyDays} days or fewer.`);
+        }
+      }
       writeAppSettings(core, patch);
-      const s = readAppSettings(core);
-      return { port: s.port, startAtLogin: s.startAtLogin, startAtLoginSupported: Boolean(hooks.loginItem), requestLogRetentionDays: s.requestLogRetentionDays, storePrompts: s.storePrompts };
+      bodyStoreOf(core).invalidate();
+      // A shorter retention, or storing turned off, applies now rather than at the next retention run.
+      if (patch.requestLogRetentionDays !== undefined || patch.storePrompts === false) pruneRequestLog(core);
+      return settingsView();
     },
+    // Stored prompts and answers (only with "Store prompts" on; electron/core/bodies).
+    ...bodiesHandlers(core),
     // The chat workspace (electron/core/chat): each turn goes through this gateway's own pipeline.
     ...chatHandlers(core, () => hooks.gateway()),
     // Policy view, Admin mode, Audit view (electron/core/api/governance.ts).

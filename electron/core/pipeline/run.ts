@@ -6,6 +6,7 @@ import { budget } from './stages/budget.ts';
 import { cache } from './stages/cache.ts';
 import { provider } from './stages/provider.ts';
 import { settle } from './stages/settle.ts';
+import { bodiesStage } from '../bodies/store.ts';
 import { GatewayError } from '../util/errors.ts';
 import { redactSecrets } from '../util/redact.ts';
 
@@ -13,7 +14,8 @@ type Stage = (ctx: RequestContext) => void | Promise<void>;
 
 /** The ordered stages between identify (done by the server before the body is read) and the provider call. */
 // policyRoute enforces the provider/model allow-lists on the candidates route produced.
-export const STAGES: Stage[] = [policy, dlp, route, policyRoute, budget, cache];
+// bodiesStage keeps the (masked) request and answer only when the user opted in (electron/core/bodies).
+export const STAGES: Stage[] = [policy, dlp, route, policyRoute, budget, bodiesStage, cache];
 
 /**
  * Runs one request through the pipeline. A stage that refuses throws a GatewayError, which is written in the

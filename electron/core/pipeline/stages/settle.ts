@@ -1,6 +1,7 @@
 import type { RequestContext } from '../context.ts';
 import { costOf } from '../../routing/catalog.ts';
 import { settleBudget } from './budget.ts';
+import { finishBodies } from '../../bodies/store.ts';
 
 /** Stage 8, settle: price what was used and write the request row (types and counts only). */
 export function settle(ctx: RequestContext): void {
@@ -16,6 +17,7 @@ export function settle(ctx: RequestContext): void {
   ctx.costUsd = cost;
   settleBudget(ctx);
   ctx.cacheCapture?.finish(ctx);
+  finishBodies(ctx); // stored prompts/answers, only when opted in (electron/core/bodies)
   ctx.core.requestLog.record({
     ts: ctx.ts,
     client: ctx.client?.name ?? null,

@@ -6,6 +6,7 @@ import m005 from './005_routing_cache.ts';
 import m006 from './006_chat.ts';
 import m007 from './007_analytics.ts';
 import m008 from './008_semantic_cache.ts';
+import m009 from './009_request_bodies.ts';
 
 /** Numbered migrations, applied in order, each once. Append only: never edit a shipped migration. */
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 6, name: 'chat', sql: m006 },
   { version: 7, name: 'analytics', sql: m007 },
   { version: 8, name: 'semantic_cache', sql: m008 },
+  { version: 9, name: 'request_bodies', sql: m009 },
 ];
