@@ -85,6 +85,10 @@ test('first run in web mode: provider + key in the keychain, key test, endpoint,
   assert.ok(reply.choices[0]?.message);
   await expectText(connect.tokenLast('e2e-tool'), /mock\/gpt-4o.*200/);
   await expectText(shell.todaySpend(), '1 request');
+  // Chat is one more client of the same gateway (airlock-chat): its turns count in the header too, live.
+  const conv = (await server.api.call('chat.create', { model: 'mock/gpt-4o' })) as { id: string };
+  await server.api.call('chat.send', { conversationId: conv.id, content: 'hello from chat' });
+  await expectText(shell.todaySpend(), '2 requests');
 
   // Providers & keys: status shows last 4 only; rotate; local servers detected.
   await shell.go('providers');
@@ -135,6 +139,9 @@ test('screenshots of every screen in light and dark themes', { skip: skip ?? fal
   await server.api.call('tokens.create', { name: 'aider' });
   const client = new OpenAI({ baseURL: `http://127.0.0.1:${server.gateway.port}/v1`, apiKey: token });
   await client.chat.completions.create({ model: 'mock/gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+  // Stored prompts on: the next request is kept after DLP masking and shown under Settings → Privacy.
+  await server.api.call('settings.update', { storePrompts: true });
+  await client.chat.completions.create({ model: 'mock/gpt-4o', messages: [{ role: 'user', content: 'Charge 4111 1111 1111 1111 for the order' }] });
 
   for (const theme of ['light', 'dark'] as const) {
     const { page, context } = await signedInPage(browser, server, theme);
@@ -147,6 +154,9 @@ test('screenshots of every screen in light and dark themes', { skip: skip ?? fal
     await screenshot(page, `connect-${theme}`);
     await shell.go('settings');
     await page.getByTestId('settings-screen').waitFor();
+    await page.getByTestId('stored-prompt').first().locator('summary').click();
+    const storedRequest = await expectText(page.getByTestId('stored-request').first(), '<CREDIT_CARD_1>');
+    assert.ok(!storedRequest.includes('4111 1111'), 'the stored request holds the placeholder, not the card');
     await screenshot(page, `settings-${theme}`);
     await shell.go('welcome');
     await page.getByTestId('first-run').waitFor();

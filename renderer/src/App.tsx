@@ -109,6 +109,10 @@ export function App() {
       if ((ROUTES as string[]).includes(h)) navigate(h as Route);
     };
     window.addEventListener('hashchange', onHash);
+    // "Today" rolls over at local midnight even without traffic.
+    const todayTimer = setInterval(() => {
+      if (useApp.getState().auth === 'ok') void load('today');
+    }, 60_000);
     // Alt+1..4 switch screens.
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
@@ -125,6 +129,7 @@ export function App() {
       window.removeEventListener(UNAUTHORIZED_EVENT, signedOut);
       window.removeEventListener('hashchange', onHash);
       window.removeEventListener('keydown', onKey);
+      clearInterval(todayTimer);
     };
   }, []);
 

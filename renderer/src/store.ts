@@ -68,6 +68,9 @@ function routeFromHash(): Route | null {
 
 let toastId = 0;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+let lastRefresh = 0;
+/** Live figures refresh at most once a second: at once for the first batch, then once for a burst's tail. */
+export const LIVE_REFRESH_MS = 1000;
 
 export const useApp = create<State>((set, get) => ({
   auth: 'checking',
@@ -110,14 +113,16 @@ export const useApp = create<State>((set, get) => ({
     }
     const ev = e.event;
     if (ev.kind === 'request') {
-      // Live spend: refresh today's totals and the per-tool table, at most once a second.
+      // Live spend: every request-log batch (tools and Chat alike) refreshes today's totals in the header and the
+      // per-tool table; the first at once, then at most once a second.
       if (refreshTimer) return;
       refreshTimer = setTimeout(() => {
         refreshTimer = null;
+        lastRefresh = Date.now();
         set({ requestTick: get().requestTick + 1 });
         void get().load('today');
         if (get().tokens.data) void get().load('tokens');
-      }, 1000);
+      }, Math.max(0, lastRefresh + LIVE_REFRESH_MS - Date.now()));
       return;
     }
     if (ev.kind === 'budget' || ev.kind === 'policy') get().toast({ level: ev.level, title: ev.title, message: ev.message });

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { SettingsPatch } from '../../../shared/api/contract.ts';
+import type { SettingsPatch, StoredBody } from '../../../shared/api/contract.ts';
 import { api } from '../api.ts';
 import { errorText, useApp } from '../store.ts';
 import { Card, ErrorState, Loading } from '../components/common.tsx';
@@ -121,25 +121,104 @@ export function SettingsScreen() {
             className="narrow"
           >
             {RETENTION.some((r) => r.days === s.requestLogRetentionDays) ? null : <option value={s.requestLogRetentionDays}>{s.requestLogRetentionDays} days</option>}
-            {RETENTION.map((r) => (
-              <option key={r.days} value={r.days}>
-                {r.label}
-              </option>
-            ))}
+            {RETENTION.map((r) => {
+              // The policy's maximum: longer choices (and "Forever") may not be picked.
+              const tooLong = s.requestLogRetentionLimitedBy !== null && (r.days === 0 || r.days > s.requestLogRetentionEffectiveDays);
+              return (
+                <option key={r.days} value={r.days} disabled={tooLong && r.days !== s.requestLogRetentionDays}>
+                  {r.label}
+                </option>
+              );
+            })}
           </select>
-          <p className="hint">The log holds times, models, token counts and costs, never prompts. Older rows are deleted.</p>
+          <p className="hint">
+            The log holds times, models, token counts and costs{s.storePrompts && s.storePromptsAllowed ? '' : ', never prompts'}. Older rows are deleted.
+            {s.requestLogRetentionLimitedBy && (
+              <span className="block" data-testid="settings-retention-limit">
+                🔒 Kept {s.requestLogRetentionEffectiveDays} days at most: set by {s.requestLogRetentionLimitedBy}.
+              </span>
+            )}
+          </p>
         </div>
         <label className="check">
-          <input type="checkbox" checked={s.storePrompts} onChange={(e) => save({ storePrompts: e.target.checked }, 'Prompt storage')} data-testid="settings-store-prompts" />
+          <input
+            type="checkbox"
+            checked={s.storePrompts && s.storePromptsAllowed}
+            disabled={!s.storePromptsAllowed}
+            onChange={(e) => save({ storePrompts: e.target.checked }, 'Prompt storage')}
+            data-testid="settings-store-prompts"
+          />
           <span>
             Store prompts and answers of gateway traffic
-            <span className="hint block">Off by default. When on, what your tools send and receive is kept on this computer with the request log.</span>
+            <span className="hint block" data-testid="settings-store-prompts-hint">
+              {!s.storePromptsAllowed
+                ? `🔒 Not allowed by ${s.storePromptsLimitedBy ?? 'the policy'}.`
+                : s.storePrompts
+                  ? `On: what your tools and Chat send and receive is kept on this computer, after DLP masking (masked values stay masked), for as long as the request log. Turning it off deletes what was stored. ${s.storedBodies} stored.`
+                  : 'Off by default. When on, what your tools send and receive is kept on this computer, after DLP masking, with the request log.'}
+            </span>
           </span>
         </label>
+        {s.storePrompts && s.storePromptsAllowed && <StoredPrompts count={s.storedBodies} />}
       </Card>
       <p className="muted small">
         Data directory: <code>{info?.dataDir}</code> · Airlock {info?.version}
       </p>
     </div>
   );
+}
+
+/** The newest stored prompts and answers (also: `airlock requests list` / `airlock requests show <id>`). */
+function StoredPrompts({ count }: { count: number }) {
+  const [rows, setRows] = useState<Omit<StoredBody, 'request' | 'response'>[] | null>(null);
+  const [open, setOpen] = useState<Record<string, StoredBody | string>>({});
+  const tick = useApp((s) => s.requestTick);
+  useEffect(() => {
+    api.call('requests.bodies', { limit: 20 }).then((r) => setRows(r.bodies), () => setRows([]));
+  }, [count, tick]);
+  async function toggle(id: string, isOpen: boolean) {
+    if (!isOpen || open[id]) return;
+    try {
+      const b = await api.call('requests.body', { requestId: id });
+      setOpen((o) => ({ ...o, [id]: b }));
+    } catch (err) {
+      setOpen((o) => ({ ...o, [id]: errorText(err) }));
+    }
+  }
+  if (!rows) return null;
+  if (rows.length === 0) return <p className="hint">Nothing stored yet: the next request through the gateway will be.</p>;
+  return (
+    <div className="stored-prompts" data-testid="stored-prompts">
+      <p className="hint">Newest {rows.length} (request id = the x-airlock-request-id header; <code>airlock requests show ID</code> prints one):</p>
+      {rows.map((r) => {
+        const b = open[r.requestId];
+        return (
+          <details key={r.requestId} onToggle={(e) => toggle(r.requestId, (e.target as HTMLDetailsElement).open)} data-testid="stored-prompt">
+            <summary>
+              {new Date(r.ts).toLocaleString()} · {r.client ?? '—'} · {r.model ?? '—'} · {r.status}
+              {r.cacheHit ? ' · cache' : ''}
+              {r.truncated ? ' · truncated' : ''}
+            </summary>
+            {typeof b === 'string' && <p className="form-error">{b}</p>}
+            {b && typeof b !== 'string' && (
+              <div className="stored-prompt-body">
+                <p className="small muted">Request (as sent upstream, after DLP masking)</p>
+                <pre data-testid="stored-request">{pretty(b.request)}</pre>
+                <p className="small muted">Answer</p>
+                <pre data-testid="stored-response">{b.response.length ? b.response.map((p) => (b.response.length > 1 ? `[${p.part}] ${p.text}` : p.text)).join('\n') : b.cacheHit ? '(replayed from the cache)' : '(no text)'}</pre>
+              </div>
+            )}
+          </details>
+        );
+      })}
+    </div>
+  );
+}
+
+function pretty(json: string): string {
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
 }
