@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { phoneValid } from './phone.ts';
 import type { Finding } from './types.ts';
 import type { Hits } from './anchors.ts';
 import { cardBrand, charClasses, dniValid, entropy, ibanValid, inseeValid, isPemPlaceholder, isPlaceholder, luhn, nieValid, ninoValid, ssnValid } from './checks.ts';
@@ -85,23 +86,6 @@ const PHONE_INTL = /(?<![\w+\-./])(?:\+|00)[1-9]\d{0,2}[ .\-]?(?:\(0?\d{1,4}\)[ 
 const PHONE_NANP = /(?<![\w+\-./]|\d[ .\-])(?:\(\d{3}\) ?|\d{3}[\-. ])\d{3}[\-. ]\d{4}(?![\w\-/]|\.\d)/g;
 const PHONE_TRUNK0 = /(?<![\w+\-./:]|\d[ .\-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ .\-/]\d{2,8}){1,4}(?![\w\-/:]|\.\d)/g;
 const TRUNK0_COUNTRIES: CountryCode[] = ['GB', 'FR', 'DE', 'IT', 'NL', 'BE', 'CH', 'AT', 'AU'];
-const DATEISH = /^\d{4}[\-./]\d{1,2}[\-./]\d{1,2}$|^\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4}$/;
-
-function phoneValid(cand: string, countries: CountryCode[] | null): boolean {
-  const digits = cand.replace(/\D/g, '');
-  if (digits.length < 8 || digits.length > 15) return false;
-  if (DATEISH.test(cand.trim())) return false;
-  if (!countries) {
-    const p = parsePhoneNumberFromString(cand.startsWith('00') ? '+' + cand.slice(2) : cand);
-    return !!p && p.isValid();
-  }
-  for (const c of countries) {
-    const p = parsePhoneNumberFromString(cand, c);
-    if (p && p.isValid()) return true;
-  }
-  return false;
-}
-
 // A bare digit run right after a phone word: "call me back 4155550199", "Tel. 0612345678".
 const PHONE_CONTEXT = /(?:[Pp]hone|[Tt]el|[Tt]elephone|[Mm]obile|[Cc]ell|[Cc]all(?: me)?(?: back)?(?: at| on)?|[Ww]hats[Aa]pp|[Ff]ax|[Tt]éléphone|[Pp]ortable|[Tt]eléfono|[Mm]óvil|[Tt]elefon|[Hh]andy|[Tt]elefono|[Cc]ellulare)\.?:?[ ]{0,3}(?:(?:no|number|nr|n°)\.?:?[ ]{0,2})?(\+?\d{9,13})(?![\w\-/]|\.\d)/g;
 const CONTEXT_COUNTRIES: CountryCode[] = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL'];

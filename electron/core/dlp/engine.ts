@@ -2,6 +2,7 @@ import type { DlpConfig } from './config.ts';
 import { ALL_DETECTORS, anchorWords, digitClusters, findEmails, resolveOverlaps, runDetector, type Detector, type Prefilter } from './detectors.ts';
 import { shieldGateWords, shieldScan } from './shield.ts';
 import { LiteralIndex, type Hits } from './anchors.ts';
+import { phoneMemo } from './phone.ts';
 import type { DlpAction, Finding } from './types.ts';
 
 export class DetectorError extends Error {
@@ -52,6 +53,14 @@ function literalHits(text: string, shield: boolean): Hits {
  * longer beats shorter), then the prompt shield. Throws DetectorError if a detector throws.
  */
 export function scanText(text: string, cfg: DlpConfig, opts: ScanOptions = {}): Finding[] {
+  try {
+    return scan(text, cfg, opts);
+  } finally {
+    phoneMemo.clear(); // candidate numbers stay in memory only for the scan
+  }
+}
+
+function scan(text: string, cfg: DlpConfig, opts: ScanOptions): Finding[] {
   const found: Finding[] = [];
   if (text.length === 0) return found;
   const dets: Detector[] = opts.all ? cfg.allDetectors : cfg.detectors;

@@ -115,20 +115,17 @@ export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldRes
   // The caller's combined literal pass over the text serves when nothing was normalised or cut.
   const r = scoreText(norm, t, threshold, pre && norm === text ? pre : undefined);
   if (r) return r;
-  // Obfuscation: base64 blocks and leetspeak are decoded once and scored again.
-  // Runs of 40+ base64 characters (plus up to two '=') that do not continue a longer run: the leading character
-  // class is consumed instead of a look-behind, which V8 scans much faster.
-  B64_RE.lastIndex = 0;
-  for (let bm = B64_RE.exec(t); bm !== null; bm = B64_RE.exec(t)) {
-    const end = bm.index + bm[0].length;
-    const b64 = bm[1]! + (t[end] === '=' ? (t[end + 1] === '=' ? '==' : '=') : '');
-    const dec = Buffer.from(b64, 'base64').toString('utf8');
+  // Obfuscation: base64 blocks and leetspeak are decoded once and scored again (both found in one pass).
+  const { b64, leet: leetWords } = obfuscationCandidates(t);
+  for (const [bs, be] of b64) {
+    const eq = t[be] === '=' ? (t[be + 1] === '=' ? '==' : '=') : '';
+    const dec = Buffer.from(t.slice(bs, be) + eq, 'base64').toString('utf8');
     if (/^[\x20-\x7e\s]+$/.test(dec)) {
       const d = scoreText(normalise(dec), dec, threshold);
       if (d) return { ...d, rule: `base64:${d.rule}`, start: 0, end: t.length };
     }
   }
-  if (hasLeetTrigger(t)) {
+  if (leetWords.some(([ws, we]) => LEET_TRIGGER.test(deleet(t.slice(ws, we))))) {
     const leet = t.replace(/[0134578@$]/g, (c) => ({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' })[c]!);
     const d = scoreText(normalise(leet), leet, threshold);
     if (d) return { ...d, rule: `leet:${d.rule}`, start: 0, end: t.length };
@@ -136,32 +133,60 @@ export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldRes
   return null;
 }
 
-const B64_RE = /(?:^|[^A-Za-z0-9+\/])([A-Za-z0-9+\/]{40,})/g;
-const LEET_PAIR = /[a-z][0134578@$]/gi;
-const LEET_WORD = /^[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*$/i;
 const LEET_TRIGGER = /ignor|instruc|jailbr|prompt|disregard|restrict|system/i;
-/** [A-Za-z0-9_@$] */
-const isTokenChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64 || c === 36;
+// Character classes for the obfuscation pass (ASCII only; everything else is in none of them).
+const B64 = 1; // [A-Za-z0-9+/]
+const TOK = 2; // [A-Za-z0-9_@$] (a word for the leetspeak check)
+const LETTER = 4; // [A-Za-z]
+const LEET = 8; // [0134578@$]
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9+\/]/.test(ch)) CLASS[c]! |= B64;
+  if (/[A-Za-z0-9_@$]/.test(ch)) CLASS[c]! |= TOK;
+  if (/[A-Za-z]/.test(ch)) CLASS[c]! |= LETTER;
+  if (/[0134578@$]/.test(ch)) CLASS[c]! |= LEET;
+}
 
 /**
- * Whether a leetspeak word (a whole token of letters and 0134578@$ with a letter followed by one of those) decodes
- * to a trigger word. Found from the letter+digit pairs, each token checked once.
+ * One pass over the text: runs of 40+ base64 characters ([start, end), '=' padding not included), and leetspeak
+ * words: whole [\w@$] tokens made only of letters and 0134578@$ in which a letter is followed by one of those.
  */
-function hasLeetTrigger(t: string): boolean {
-  LEET_PAIR.lastIndex = 0;
-  let done = 0;
-  for (let m = LEET_PAIR.exec(t); m !== null; m = LEET_PAIR.exec(t)) {
-    if (m.index < done) continue;
-    let s = m.index;
-    while (s > 0 && isTokenChar(t.charCodeAt(s - 1))) s--;
-    let e = m.index + 2;
-    while (e < t.length && isTokenChar(t.charCodeAt(e))) e++;
-    done = e;
-    LEET_PAIR.lastIndex = e;
-    const w = t.slice(s, e);
-    if (LEET_WORD.test(w) && LEET_TRIGGER.test(deleet(w))) return true;
+function obfuscationCandidates(t: string): { b64: [number, number][]; leet: [number, number][] } {
+  const b64: [number, number][] = [];
+  const leet: [number, number][] = [];
+  let bs = 0;
+  let bn = 0;
+  let ts = -1;
+  let tokOk = false;
+  let pair = false;
+  let prevLetter = false;
+  const n = t.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 0;
+    const f = c < 128 ? CLASS[c]! : 0;
+    if (f & B64) {
+      if (bn++ === 0) bs = i;
+    } else {
+      if (bn >= 40) b64.push([bs, i]);
+      bn = 0;
+    }
+    if (f & TOK) {
+      if (ts < 0) {
+        ts = i;
+        tokOk = true;
+        pair = false;
+        prevLetter = false;
+      }
+      if (!(f & (LETTER | LEET))) tokOk = false;
+      else if (f & LEET && prevLetter) pair = true;
+      prevLetter = (f & LETTER) !== 0;
+    } else if (ts >= 0) {
+      if (tokOk && pair) leet.push([ts, i]);
+      ts = -1;
+    }
   }
-  return false;
+  return { b64, leet };
 }
 
 const RADIUS = 300;
@@ -206,6 +231,14 @@ function execNear(r: ShieldRule, norm: string, hits: Map<string, number[]>): Reg
 }
 
 let GATE: LiteralIndex | null = null;
+let RULES_OF_WORD: Map<string, number[]> | null = null;
+function rulesOfWord(): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  SHIELD_RULES.forEach((r, i) => {
+    for (const w of new Set(r.need)) m.set(w, [...(m.get(w) ?? []), i]);
+  });
+  return m;
+}
 /** Every gate word of every rule, found (ASCII-case-insensitively) in one pass over the text. */
 function gateHits(text: string): Hits {
   GATE ??= new LiteralIndex(shieldGateWords());
@@ -226,7 +259,19 @@ function scoreText(norm: string, t: string, threshold: number, pre?: Hits): Shie
   const typeWeight: Record<ShieldType, number> = { PROMPT_INJECTION: 0, JAILBREAK: 0 };
   const hits = pre ?? gateHits(norm);
   if (hits.size === 0) return null;
-  for (const r of SHIELD_RULES) {
+  // Only the rules whose gate words occur.
+  RULES_OF_WORD ??= rulesOfWord();
+  const active = new Uint8Array(SHIELD_RULES.length);
+  let any = false;
+  for (const w of hits.keys()) {
+    const rs = RULES_OF_WORD.get(w);
+    if (rs) for (const i of rs) active[i] = 1;
+    any ||= rs !== undefined;
+  }
+  if (!any) return null;
+  for (let ri = 0; ri < SHIELD_RULES.length; ri++) {
+    if (!active[ri]) continue;
+    const r = SHIELD_RULES[ri]!;
     const m = execNear(r, norm, hits);
     if (!m) continue;
     miss *= 1 - r.weight;

@@ -1,0 +1,119 @@
+// The fast paths (literal anchors, digit-cluster windows, the phone shortcut, the shield's one-pass gate) must
+// give exactly what the plain scans give. These tests compare them on the labelled corpora and on generated input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/examples.mobile.json';
+import metadataJson from 'libphonenumber-js/metadata.max.json';
+import { ALL_DETECTORS, digitClusters, runDetector, type Prefilter } from './detectors.ts';
+import { LiteralIndex } from './anchors.ts';
+import { phoneMemo, phoneValid, phoneValidDirect } from './phone.ts';
+import { hasRepeatRun } from './checks.ts';
+import type { Finding } from './types.ts';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+const docs: string[] = [];
+for (const f of ['corpus.jsonl', 'holdout.jsonl', 'handwritten.jsonl', 'shield.jsonl']) {
+  for (const l of fs.readFileSync(path.join(root, 'testdata/dlp', f), 'utf8').split('\n')) if (l.trim()) docs.push(JSON.parse(l).text);
+}
+// Long texts with sparse digits (where the cluster windows are used): documents separated by prose.
+const filler = 'The quick brown fox jumps over the lazy dog while the build runs; nothing to see here. '.repeat(8);
+const long: string[] = [];
+for (let i = 0; i < docs.length; i += 6) long.push(docs.slice(i, i + 6).join(`\n${filler}\n`) + filler.repeat(4));
+
+test('anchored and windowed detectors find exactly what a full scan finds', () => {
+  const words = [...new Set(ALL_DETECTORS.flatMap((d) => d.anchors ?? []))];
+  const index = new LiteralIndex(words);
+  let compared = 0;
+  for (const text of [...docs, ...long]) {
+    const pre: Prefilter = { hits: index.find(text), clusters: digitClusters(text) };
+    for (const d of ALL_DETECTORS) {
+      if (!d.anchors && !d.digits && !d.anchorRe) continue;
+      const full: Finding[] = [];
+      // The plain path: the detector's global regex over the whole text.
+      const plain = { ...d, anchors: undefined, anchorRe: undefined, digits: undefined };
+      runDetector(plain, text, full);
+      const fast: Finding[] = [];
+      runDetector(d, text, fast, pre);
+      phoneMemo.clear();
+      assert.deepEqual(fast, full, `${d.rule} differs on ${JSON.stringify(text.slice(0, 80))}`);
+      compared += full.length;
+    }
+  }
+  assert.ok(compared > 500, `only ${compared} findings compared`);
+});
+
+test('literal index: every occurrence, ASCII case-insensitive, overlapping; non-letters exact', () => {
+  const ix = new LiteralIndex(['token', 'sk-', 'passw', 'passcode', '<|', 'téléphone']);
+  const hits = ix.find('TOKEN tokentoken sk- SK- Passcode PASSWORD <| téléphone TÉLÉPHONE');
+  assert.deepEqual(hits.get('token'), [0, 6, 11]);
+  assert.deepEqual(hits.get('sk-'), [17, 21]);
+  assert.deepEqual(hits.get('passcode'), [25]);
+  assert.deepEqual(hits.get('passw'), [34]);
+  assert.deepEqual(hits.get('<|'), [43]);
+  assert.deepEqual(hits.get('téléphone'), [46]); // non-ASCII letters compare exactly, as the detectors' regexes do
+  assert.throws(() => new LiteralIndex(['Token']), /lower-case/);
+});
+
+test('phone shortcut: same verdict as libphonenumber on generated numbers (valid, mutated, random)', () => {
+  const j = metadataJson as unknown as { country_calling_codes: Record<string, string[]>; countries: Record<string, unknown> };
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join('');
+  const group = (d: string) => {
+    let out = '';
+    for (let i = 0; i < d.length; ) {
+      const k = 1 + Math.floor(rnd() * 4);
+      out += (out ? pick([' ', '-', '.', '', '/']) : '') + d.slice(i, i + k);
+      i += k;
+    }
+    return out;
+  };
+  const ccs = Object.keys(j.country_calling_codes);
+  const countries = Object.keys(j.countries) as CountryCode[];
+  const cands: string[] = [];
+  while (cands.length < 1200) {
+    const r = rnd();
+    if (r < 0.2) cands.push('+' + pick(ccs) + ' ' + group(digits(6 + Math.floor(rnd() * 8))));
+    else if (r < 0.55) {
+      const ex = getExampleNumber(pick(countries), examples);
+      if (!ex) continue;
+      let n: string = ex.nationalNumber;
+      if (rnd() < 0.4) {
+        const p = Math.floor(rnd() * n.length);
+        n = n.slice(0, p) + digits(1) + n.slice(p + 1);
+      }
+      cands.push(rnd() < 0.5 ? `+${ex.countryCallingCode} ${group(n)}` : (rnd() < 0.5 ? '0' : '') + group(n));
+    } else if (r < 0.75) cands.push('0' + group(digits(8 + Math.floor(rnd() * 4))));
+    else if (r < 0.9) cands.push(group(digits(10)));
+    else cands.push('00' + group(digits(9 + Math.floor(rnd() * 5))));
+  }
+  const lists: (CountryCode[] | null)[] = [null, ['US', 'CA'], ['GB', 'FR', 'DE', 'IT', 'NL', 'BE', 'CH', 'AT', 'AU'], ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL']];
+  let valid = 0;
+  for (const c of cands) {
+    for (const l of lists) {
+      if (l && c.startsWith('+')) continue;
+      const want = phoneValidDirect(c, l);
+      assert.equal(phoneValid(c, l), want, `${JSON.stringify(c)} for ${l ?? 'international'}`);
+      if (want) valid++;
+    }
+    phoneMemo.clear();
+  }
+  assert.ok(valid > 300, `only ${valid} valid numbers generated`);
+});
+
+test('repeat runs: same as /(.)\\1{5,}/i', () => {
+  const re = /(.)\1{5,}/i;
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const alphabet = ['a', 'A', 'b', 'ß', 'é', 'É', 'ſ', 's', 'S', '\n', 'K', 'k', 'İ', 'i', 'ı', 'I', 'x', '1', ' '];
+  for (let t = 0; t < 20000; t++) {
+    let s = '';
+    const n = 4 + (t % 10);
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * (t % 3 === 0 ? 3 : alphabet.length))];
+    assert.equal(hasRepeatRun(s, 6), re.test(s), JSON.stringify(s));
+  }
+});
