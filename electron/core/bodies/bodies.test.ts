@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, flushed, tempDataDir, type Harness } from '../testing/harness.ts';
 import { AppApiService } from '../api/service.ts';
 import { runCli } from '../../cli/run.ts';
@@ -139,6 +140,22 @@ test('on: request and answer stored after DLP masking, keyed by the request id; 
   assert.match(show.out, /<CREDIT_CARD_1>/);
   assert.ok(!show.out.includes(CARD));
   assert.match((await cli('requests', 'list')).out, new RegExp(sid));
+});
+
+test('on, across protocols: an Anthropic Messages stream translated to an OpenAI upstream is stored masked too', async () => {
+  await call('settings.update', { storePrompts: true });
+  const anthropic = new Anthropic({ baseURL: h.gateway.url.replace(/\/v1$/, ''), apiKey: h.token, maxRetries: 0 });
+  h.mock.next(echoSse());
+  const stream = await anthropic.messages.create({ model: 'mock/gpt-4o', max_tokens: 100, stream: true, messages: [{ role: 'user', content: `Card ${CARD} via messages` }] }).withResponse();
+  let got = '';
+  for await (const e of stream.data) if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') got += e.delta.text;
+  await flushed(h.core);
+  assert.equal(got, `Echo: Card ${CARD} via messages`);
+  const b: StoredBody = await call('requests.body', { requestId: stream.response.headers.get('x-airlock-request-id')! });
+  assert.equal(b.inbound, 'anthropic.messages');
+  assert.match(b.request, /Card <CREDIT_CARD_1> via messages/);
+  assert.equal(b.response.map((p) => p.text).join(''), 'Echo: Card <CREDIT_CARD_1> via messages');
+  assert.ok(!allStored().includes(CARD));
 });
 
 test('a request blocked by DLP is not stored', async () => {
