@@ -18,7 +18,11 @@ export const MAX_SEMANTIC_ENTRIES = 10_000;
 const indexes = new WeakMap<Core, VectorIndex>();
 let forcedEngine: 'auto' | 'js' = process.env.AIRLOCK_SEMANTIC_ENGINE === 'js' ? 'js' : 'auto';
 
-/** The semantic index of a core, created (and sqlite-vec loaded) on first use. */
+/**
+ * The semantic index of a core, created (and sqlite-vec loaded into the core's connection) on first use.
+ * (Not a connection of its own: its writes would change the database's data_version under the core's
+ * connection and make the live config reload on every semantic hit.)
+ */
 export function semanticIndexOf(core: Core): VectorIndex {
   let ix = indexes.get(core);
   if (!ix) {

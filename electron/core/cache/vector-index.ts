@@ -16,7 +16,9 @@ import type { DB } from '../store/db.ts';
  */
 export type VectorEngine = 'sqlite-vec' | 'js';
 
-export const MAX_SCAN = 2_000;
+export const MAX_SCAN = 1_000;
+/** vec0 vectors per chunk (per partition); see vecTable. */
+const CHUNK = 8;
 /** Neighbours asked of vec0 per lookup: a few spares for rows that turn out stale. */
 const K = 8;
 
@@ -86,13 +88,15 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 const asBytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const asVector = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** A view on the blob when it is aligned (no copy), else a copy. */
+const asVector = (b: Buffer) => (b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2) : new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
 
 export class VectorIndex {
   readonly engine: VectorEngine;
   readonly fallbackReason: string | null;
-  private readonly db: DB;
+  readonly db: DB;
   private readonly vecTables = new Set<number>();
+  private readonly vecStmts = new Map<string, ReturnType<typeof this.db.prepare<unknown[]>>>();
   private readonly byScope;
   private readonly byId;
   private readonly findByEntry;
@@ -118,10 +122,18 @@ export class VectorIndex {
     }
   }
 
+  private stmt(sql: string) {
+    let st = this.vecStmts.get(sql);
+    if (!st) this.vecStmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   private vecTable(dims: number): string {
     const name = `semantic_vec_${dims}`;
     if (!this.vecTables.has(dims)) {
-      this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${name} USING vec0(skey text partition key, embedding float[${dims}] distance_metric=cosine)`);
+      // chunk_size 8: vec0 allocates vectors in chunks per partition (1024 slots by default: 6 MiB per scope at
+      // 1536 dimensions, read whole by every query). Scopes are many and mostly small, so chunks are small.
+      this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${name} USING vec0(skey text partition key, embedding float[${dims}] distance_metric=cosine, chunk_size=${CHUNK})`);
       this.vecTables.add(dims);
     }
     return name;
@@ -136,14 +148,15 @@ export class VectorIndex {
     const dims = vector.length;
     if (!this.vecTables.has(dims)) return null;
     const table = this.vecTable(dims);
-    const rows = this.db
-      .prepare(`SELECT rowid, distance FROM ${table} WHERE embedding MATCH ? AND k = ? AND skey = ? ORDER BY distance`)
-      .all(asBytes(vector), K, skey.toString('hex')) as { rowid: number; distance: number }[];
+    const rows = this.stmt(`SELECT rowid, distance FROM ${table} WHERE embedding MATCH ? AND k = ? AND skey = ? ORDER BY distance`).all(asBytes(vector), K, skey.toString('hex')) as {
+      rowid: number;
+      distance: number;
+    }[];
     for (const r of rows) {
       const e = this.byId.get(r.rowid) as { entry_key: Buffer; skey: Buffer; expires_at: number } | undefined;
       if (!e || !e.skey.equals(skey)) {
         // The semantic_entries row went (its cache entry was evicted or cleared): drop the stale index row.
-        this.db.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(BigInt(r.rowid));
+        this.stmt(`DELETE FROM ${table} WHERE rowid = ?`).run(BigInt(r.rowid));
         continue;
       }
       if (e.expires_at <= now) continue;
@@ -154,7 +167,7 @@ export class VectorIndex {
 
   private nearestJs(skey: Buffer, embedModel: string, vector: Float32Array, now: number): Neighbour | null {
     let best: Neighbour | null = null;
-    const rows = this.byScope.iterate(skey, embedModel, vector.length, MAX_SCAN) as Iterable<{ id: number; entry_key: Buffer; vector: Buffer; expires_at: number }>;
+    const rows = this.byScope.all(skey, embedModel, vector.length, MAX_SCAN) as { id: number; entry_key: Buffer; vector: Buffer; expires_at: number }[];
     for (const r of rows) {
       if (r.expires_at <= now) continue;
       const s = dot(vector, asVector(r.vector));
@@ -171,10 +184,10 @@ export class VectorIndex {
       const old = this.findByEntry.get(row.entryKey) as { id: number; dims: number } | undefined;
       if (old) {
         this.deleteById.run(old.id);
-        if (this.engine === 'sqlite-vec' && this.vecTables.has(old.dims)) this.db.prepare(`DELETE FROM semantic_vec_${old.dims} WHERE rowid = ?`).run(BigInt(old.id));
+        if (this.engine === 'sqlite-vec' && this.vecTables.has(old.dims)) this.stmt(`DELETE FROM semantic_vec_${old.dims} WHERE rowid = ?`).run(BigInt(old.id));
       }
       const id = this.insert.run(row.entryKey, row.skey, row.embedModel, dims, asBytes(row.vector), row.createdAt, row.expiresAt).lastInsertRowid;
-      if (table) this.db.prepare(`INSERT INTO ${table} (rowid, skey, embedding) VALUES (?, ?, ?)`).run(BigInt(id), row.skey.toString('hex'), asBytes(row.vector));
+      if (table) this.stmt(`INSERT INTO ${table} (rowid, skey, embedding) VALUES (?, ?, ?)`).run(BigInt(id), row.skey.toString('hex'), asBytes(row.vector));
     })();
   }
 
