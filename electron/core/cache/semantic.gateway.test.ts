@@ -118,6 +118,8 @@ test('below the threshold is a miss, and so is a paraphrase on a route with a hi
   await ask(client, QUESTION);
   const far = await ask(client, UNRELATED);
   assert.deepEqual(kind(far), ['miss', null]);
+  assert.equal(far.response.headers.get('x-airlock-cache-nearest'), '0.8000', 'a miss says how close the nearest question was');
+  assert.equal(far.response.headers.get('x-airlock-cache-similarity'), null);
   h.core.settings.set('routing', { routes: { faq: { strategy: 'ordered', candidates: ['mock/gpt-4o'], semanticCache: { ...SEM, threshold: 0.97 } } } });
   const strict = await ask(client, PARAPHRASE);
   assert.deepEqual(kind(strict), ['miss', null], 'similarity 0.96 < 0.97');

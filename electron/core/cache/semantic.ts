@@ -86,14 +86,15 @@ export interface SemanticHit {
   id: number;
 }
 
-/** Embeds the request's last user turn and finds the nearest earlier answer at or above the threshold. */
+/**
+ * Embeds the request's last user turn and finds the nearest earlier answer in its scope (null: nothing to compare
+ * with, or the embeddings call failed). The caller compares `similarity` with `plan.threshold`.
+ */
 export async function semanticLookup(ctx: RequestContext, plan: SemanticPlan, first: RouteCandidate): Promise<SemanticHit | null> {
   const r = await embedForCache(ctx, plan.spec.embeddings, plan.text);
   if (!r.ok) return null;
   plan.vector = normalize(r.vector);
-  const n = semanticIndexOf(ctx.core).nearest(plan.skeyFor(first), plan.spec.embeddings, plan.vector);
-  if (!n || n.similarity < plan.threshold) return null;
-  return n;
+  return semanticIndexOf(ctx.core).nearest(plan.skeyFor(first), plan.spec.embeddings, plan.vector);
 }
 
 let lastPrune = 0;

@@ -75,7 +75,10 @@ async function semantic(ctx: RequestContext, plan: SemanticPlan, d: CacheDirecti
   // On refresh the text is still embedded: the fresh answer goes into the semantic index too.
   const hit = await semanticLookup(ctx, plan, first);
   if (ctx.abort.signal.aborted) return;
-  if (hit && d !== 'refresh') {
+  if (hit && hit.similarity < plan.threshold) {
+    // A miss: say how close the nearest earlier question was, to help choose the route's threshold.
+    if (!ctx.res.headersSent) ctx.res.setHeader('x-airlock-cache-nearest', hit.similarity.toFixed(4));
+  } else if (hit && d !== 'refresh') {
     const e = rt.cacheStore.get(hit.entryKey);
     if (e && e.inbound === ctx.protocol.id && e.stream === ctx.stream) {
       semanticIndexOf(ctx.core).noteHit(hit.id);
