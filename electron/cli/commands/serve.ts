@@ -67,10 +67,13 @@ export const serveCommand: Command = {
         stopRetention();
         ui?.close();
         api?.close();
-        await gateway.close();
+        const n = gateway.inFlight();
+        if (n > 0) ctx.io.out(`Stopping: letting ${n} request(s) in flight finish (up to 10 s)…`);
+        await gateway.close({ drainMs: 10_000 });
         await closeAgents();
         ctx.core().close();
         lock.release();
+        ctx.io.out('Airlock gateway stopped.');
         resolve();
       };
       process.on('SIGINT', stop);

@@ -9,7 +9,8 @@ const USAGE = `Usage:
   airlock usage [--since 24h|7d|2026-11-01] [--by client|model|provider] [--json]
 
 Requests, tokens (input, cached input, output) and USD. Requests whose model has no known price
-are counted with their tokens and listed as "cost unknown", never as $0.`;
+are counted with their tokens and listed as "cost unknown", never as $0. Requests answered from the
+response cache are counted as requests (and cache hits) but their tokens are not: nothing was sent.`;
 
 const usd = (x: number) => `$${x.toFixed(x < 1 ? 4 : 2)}`;
 
@@ -31,7 +32,7 @@ export const usageCommand: Command = {
       return 0;
     }
     const line = (t: typeof r) =>
-      `${t.requests} requests (${t.errors} failed), ${t.input_tokens} input tokens (${t.cached_input_tokens} cached), ${t.output_tokens} output tokens, ${usd(t.cost_usd)}` +
+      `${t.requests} requests (${t.errors} failed${t.cache_hits ? `, ${t.cache_hits} from the cache` : ''}), ${t.input_tokens} input tokens (${t.cached_input_tokens} cached), ${t.output_tokens} output tokens, ${usd(t.cost_usd)}` +
       (t.cost_unknown_requests ? ` + ${t.cost_unknown_requests} request(s) at unknown price` : '');
     ctx.io.out(`${values.since ? `Since ${r.since}` : 'All time'}: ${line(r)}`);
     if (by && r.groups.length) {

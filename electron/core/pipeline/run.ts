@@ -14,8 +14,9 @@ type Stage = (ctx: RequestContext) => void | Promise<void>;
 
 /** The ordered stages between identify (done by the server before the body is read) and the provider call. */
 // policyRoute enforces the provider/model allow-lists on the candidates route produced.
+// cache runs before budget: a hit costs nothing and sends nothing, so a spent budget must not refuse it.
 // bodiesStage keeps the (masked) request and answer only when the user opted in (electron/core/bodies).
-export const STAGES: Stage[] = [policy, dlp, route, policyRoute, budget, bodiesStage, cache];
+export const STAGES: Stage[] = [policy, dlp, route, policyRoute, cache, budget, bodiesStage];
 
 /**
  * Runs one request through the pipeline. A stage that refuses throws a GatewayError, which is written in the
@@ -42,6 +43,10 @@ export async function runPipeline(ctx: RequestContext): Promise<void> {
     }
   } finally {
     ctx.done = true;
+    if (ctx.stoppedBy) {
+      ctx.status = 503;
+      ctx.errorType = ctx.stoppedBy;
+    }
     settle(ctx);
   }
 }

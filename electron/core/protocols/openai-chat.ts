@@ -4,10 +4,16 @@ import { writeOpenAIError } from './openai-errors.ts';
 
 function requireModel(body: Record<string, unknown>): string {
   const model = body.model;
-  if (typeof model !== 'string' || model.trim() === '') {
+  if (model === undefined || model === null || model === '') {
     throw new GatewayError(400, 'invalid_request_error', "Missing required field 'model' (a string such as \"openai/gpt-4o-mini\").", {
       param: 'model',
       code: 'missing_required_parameter',
+    });
+  }
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new GatewayError(400, 'invalid_request_error', `Field 'model' must be a string such as "openai/gpt-4o-mini" (got ${JSON.stringify(model)}).`, {
+      param: 'model',
+      code: 'invalid_type',
     });
   }
   return model;
@@ -22,6 +28,13 @@ export const openAIChat: InboundProtocol = {
       throw new GatewayError(400, 'invalid_request_error', "Field 'messages' must be a non-empty array of chat messages.", {
         param: 'messages',
         code: messages === undefined ? 'missing_required_parameter' : 'invalid_type',
+      });
+    }
+    const bad = messages.findIndex((m) => !m || typeof m !== 'object' || Array.isArray(m) || typeof (m as { role?: unknown }).role !== 'string');
+    if (bad >= 0) {
+      throw new GatewayError(400, 'invalid_request_error', `messages[${bad}] must be an object with a string 'role' (e.g. {"role":"user","content":"hi"}).`, {
+        param: `messages[${bad}]`,
+        code: 'invalid_type',
       });
     }
     if (body.stream !== undefined && typeof body.stream !== 'boolean') {

@@ -11,6 +11,7 @@ import { writeJson, writeOpenAIError } from '../protocols/openai-errors.ts';
 import { runPipeline, toGatewayError } from '../pipeline/run.ts';
 import { identify } from '../pipeline/stages/identify.ts';
 import { settle } from '../pipeline/stages/settle.ts';
+import { streamErrorEvent } from '../protocols/stream-errors.ts';
 import { allowedHosts, checkHost, checkJsonContentType, checkOrigin, parseJsonObject, readBody } from './guards.ts';
 import { GatewayError } from '../util/errors.ts';
 import { listModels } from '../routing/models.ts';
@@ -35,7 +36,13 @@ export interface Gateway {
   readonly port: number;
   readonly url: string;
   readonly server: http.Server;
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, lets those in flight finish for up to `drainMs` (default 10 s), then cuts the rest
+   * with an error the client can read (in-band for streams) and records them as 503 gateway_shutdown.
+   */
+  close(opts?: { drainMs?: number }): Promise<void>;
+  /** Requests in flight right now. */
+  inFlight(): number;
 }
 
 /** Routes of the gateway API: method + path to the inbound protocol that serves it. */
@@ -64,6 +71,7 @@ function corsHeaders(origin: string | null): Record<string, string> {
 }
 
 export async function startGateway(core: Core, opts: GatewayOptions): Promise<Gateway> {
+  const active = new Set<RequestContext>();
   let hosts = allowedHosts(opts.port);
   // One gateway owns the data directory: budget reservations left by an earlier one (crash, kill) are void.
   core.budgets.claim();
@@ -189,7 +197,12 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
     res.on('close', () => {
       if (!res.writableFinished) ctx.abort.abort();
     });
-    await runPipeline(ctx);
+    active.add(ctx);
+    try {
+      await runPipeline(ctx);
+    } finally {
+      active.delete(ctx);
+    }
   }
 
   const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
@@ -223,13 +236,25 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
     port,
     url: `http://127.0.0.1:${port}/v1`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopPolicyPolling();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-        core.requestLog.flush();
-      }),
+    inFlight: () => active.size,
+    close: async (closeOpts = {}) => {
+      stopPolicyPolling();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + (closeOpts.drainMs ?? 10_000);
+      while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const ctx of active) {
+        const ge = new GatewayError(503, 'overloaded_error', 'Airlock is shutting down; this response was cut off. Retry once it is running again.', { code: 'gateway_shutdown' });
+        ctx.stoppedBy = 'gateway_shutdown';
+        if (!ctx.res.headersSent) ctx.protocol.writeError(ctx.res, ge);
+        else if (!ctx.res.writableEnded) ctx.res.write(streamErrorEvent(ctx.protocol.id, ge));
+        ctx.abort.abort();
+      }
+      // Let the cut requests settle (write their rows) before the last flush.
+      for (let i = 0; i < 40 && active.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      core.requestLog.flush();
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -93,6 +93,8 @@ export interface UsageTotals {
   /** Sum of known costs; requests whose price is unknown are counted in cost_unknown_requests. */
   cost_usd: number;
   cost_unknown_requests: number;
+  /** Requests answered from Airlock's response cache (their tokens are not in the token sums). */
+  cache_hits: number;
 }
 
 export interface UsageReport extends UsageTotals {
@@ -101,13 +103,16 @@ export interface UsageReport extends UsageTotals {
   groups: (UsageTotals & { key: string | null })[];
 }
 
+// Tokens count what went to providers: a response-cache hit sent nothing, so its tokens are not summed
+// (it is counted in cache_hits instead).
 const TOTALS_SQL = `COUNT(*) AS requests,
   SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
-  COALESCE(SUM(input_tokens), 0) AS input_tokens,
-  COALESCE(SUM(cached_tokens), 0) AS cached_input_tokens,
-  COALESCE(SUM(output_tokens), 0) AS output_tokens,
+  SUM(cache_hit) AS cache_hits,
+  COALESCE(SUM(CASE WHEN cache_hit = 0 THEN input_tokens END), 0) AS input_tokens,
+  COALESCE(SUM(CASE WHEN cache_hit = 0 THEN cached_tokens END), 0) AS cached_input_tokens,
+  COALESCE(SUM(CASE WHEN cache_hit = 0 THEN output_tokens END), 0) AS output_tokens,
   COALESCE(SUM(cost_usd), 0) AS cost_usd,
-  SUM(CASE WHEN cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) THEN 1 ELSE 0 END) AS cost_unknown_requests`;
+  SUM(CASE WHEN cost_usd IS NULL AND cache_hit = 0 AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) THEN 1 ELSE 0 END) AS cost_unknown_requests`;
 
 const GROUP_COLUMN: Record<UsageGroupBy, string> = { client: 'client', model: "COALESCE(provider || '/' || model, requested_model)", provider: 'provider' };
 
@@ -120,7 +125,7 @@ export function usageReport(db: DB, opts: { since?: number | null; by?: UsageGro
     const col = GROUP_COLUMN[opts.by];
     groups = db.prepare(`SELECT ${col} AS key, ${TOTALS_SQL} FROM requests ${where} GROUP BY 1 ORDER BY cost_usd DESC, requests DESC`).all({ since }) as UsageReport['groups'];
   }
-  const norm = <T extends UsageTotals>(t: T): T => ({ ...t, errors: t.errors ?? 0, cost_unknown_requests: t.cost_unknown_requests ?? 0, cost_usd: round(t.cost_usd) });
+  const norm = <T extends UsageTotals>(t: T): T => ({ ...t, errors: t.errors ?? 0, cache_hits: t.cache_hits ?? 0, cost_unknown_requests: t.cost_unknown_requests ?? 0, cost_usd: round(t.cost_usd) });
   return { ...norm(totals), since: since === null ? null : new Date(since).toISOString(), by: opts.by ?? null, groups: groups.map(norm) };
 }
 
