@@ -69,12 +69,14 @@ export interface RequestContext {
   outputFilter: OutputFilter | null;
   /** Set once the response has been fully written or failed. */
   done: boolean;
+  /** Set when the gateway itself cut the request (shutdown): recorded instead of a client cancel. */
+  stoppedBy?: string;
+  /** Budget stage: the reservation (and rate-limit admission) this request holds until settle. */
+  budget?: BudgetReservation | null;
   /** Route stage: where "had it gone direct" is priced (requested_cost_usd); null/absent: the target itself. */
   baseline?: RouteCandidate | null;
   /** Settle: the cost of this call in USD (0 for a cache hit), null when a price is unknown. */
   costUsd?: number | null;
   /** Cache stage: the capture of a response to store once the call succeeded (stages/cache.ts). */
   cacheCapture?: { finish(ctx: RequestContext): void } | null;
-  /** Budget stage: the reservation (and rate-limit admission) this request holds until settle. */
-  budget?: BudgetReservation | null;
 }
