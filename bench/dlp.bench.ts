@@ -1,10 +1,14 @@
-// DLP cost: (1) scan throughput of the detectors on mixed realistic text (the labelled corpus: tickets, e-mails,
-// logs, code, CSV in several languages), against JSON.stringify of the same text as a baseline the gateway pays
-// anyway; (2) the gateway's added latency with DLP on vs off for a 4 KB and a 100 KB prompt, same run, same mock
-// upstream, requests interleaved so drift hits both sides. Prints figures; asserts nothing.
+// DLP cost, printed as figures against a baseline measured in the same run (asserts nothing):
+// (1) scan throughput of the gateway's detectors + prompt shield on a realistic mix (this repository's code and
+//     docs with 15% PII-dense corpus documents interleaved) and on the PII-dense labelled corpus alone, against
+//     JSON.stringify of the same text (a pass over the text the gateway pays anyway);
+// (2) the gateway's added latency with DLP on vs off: two real gateways in this process (one with DLP off, one
+//     with the default policy: masking, prompt shield, output scan), same mock upstream transcript, requests
+//     interleaved so drift and noise hit both sides; p50 of each side and the difference, for a small, a 4 KB
+//     and a 100 KB prompt of PII-dense text.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startHarness } from '../electron/core/testing/harness.ts';
+import { startHarness, type Harness } from '../electron/core/testing/harness.ts';
 import { buildConfig } from '../electron/core/dlp/config.ts';
 import { scanText } from '../electron/core/dlp/engine.ts';
 
@@ -19,7 +23,7 @@ const mixed = texts.join('\n\n');
 function codeAndProse(): string {
   const out: string[] = [];
   const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (/\.(?:ts|tsx|md)$/.test(e.name) && !e.name.includes('.test.')) out.push(fs.readFileSync(p, 'utf8'));
@@ -29,28 +33,39 @@ function codeAndProse(): string {
   return out.join('\n\n');
 }
 
-function time(fn: () => void, minMs = 1500): number {
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/** Milliseconds per call: median of 5 rounds of at least `ms` each. */
+function time(fn: () => void, ms = 400): number {
   fn();
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < minMs) {
-    fn();
-    n++;
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms) {
+      fn();
+      n++;
+    }
+    rounds.push((performance.now() - t0) / n);
   }
-  return (performance.now() - t0) / n;
+  return median(rounds);
 }
 
-function rate(label: string, big: string, cfg: ReturnType<typeof buildConfig>): void {
-  const mb = Buffer.byteLength(big) / (1024 * 1024);
-  const base = time(() => JSON.stringify(big));
-  const gw = time(() => scanText(big, cfg, { shield: true }));
-  console.log(`  ${label.padEnd(58)} ${(mb / (gw / 1000)).toFixed(0).padStart(5)} MB/s   (JSON.stringify of the same text: ${(mb / (base / 1000)).toFixed(0)} MB/s; DLP takes ${(gw / base).toFixed(1)}x its time)`);
+function rate(label: string, inputs: string[], cfg: ReturnType<typeof buildConfig>, opts: { all?: boolean } = {}): void {
+  const mb = inputs.reduce((a, s) => a + Buffer.byteLength(s), 0) / (1024 * 1024);
+  const base = time(() => {
+    for (const s of inputs) JSON.stringify(s);
+  });
+  const dlp = time(() => {
+    for (const s of inputs) scanText(s, cfg, { shield: true, all: opts.all });
+  });
+  console.log(`  ${label.padEnd(62)} ${(mb / (dlp / 1000)).toFixed(1).padStart(6)} MB/s   (JSON.stringify: ${(mb / (base / 1000)).toFixed(0)} MB/s; DLP = ${(dlp / base).toFixed(1)}x its time)`);
 }
 
 function throughput(): void {
   const cfg = buildConfig({}, null);
   const code = codeAndProse();
-  // Realistic mix: 85% code and prose, 15% PII-dense corpus documents, interleaved.
+  // Realistic mix: ~85% code and prose, ~15% PII-dense corpus documents, interleaved.
   const parts: string[] = [];
   let pii = 0;
   let other = 0;
@@ -65,58 +80,69 @@ function throughput(): void {
     }
   }
   const realistic = parts.join('\n');
-  console.log('scan throughput (gateway detectors with default actions + prompt shield):');
-  rate(`realistic mix (${(realistic.length / 1048576).toFixed(1)} MB: repo code/docs + 15% corpus documents)`, realistic, cfg);
-  const big = mixed.repeat(Math.ceil((4 * 1024 * 1024) / mixed.length));
-  rate(`PII-dense labelled corpus only (${(big.length / 1048576).toFixed(1)} MB, worst case)`, big, cfg);
-  const mb = Buffer.byteLength(big) / (1024 * 1024);
-  const base = time(() => JSON.stringify(big));
-  const all = time(() => scanText(big, cfg, { all: true, shield: true }));
-  // Per-message: the gateway scans each text part separately.
-  const perText = time(() => {
-    for (const t of texts) scanText(t, cfg, { shield: true });
-  });
-  const perMb = Buffer.byteLength(mixed) / (1024 * 1024);
-  console.log(`  ${'PII-dense corpus, one call per document'.padEnd(58)} ${(perMb / (perText / 1000)).toFixed(0).padStart(5)} MB/s`);
-  console.log(`  ${'PII-dense corpus, all detectors incl. names/addresses'.padEnd(58)} ${(mb / (all / 1000)).toFixed(0).padStart(5)} MB/s   (what \`airlock dlp scan\` runs; baseline ${(mb / (base / 1000)).toFixed(0)} MB/s)`);
+  console.log('scan throughput (gateway detectors with default actions + prompt shield), median of 5 rounds:');
+  rate(`realistic mix, one text (${(realistic.length / 1048576).toFixed(1)} MB: repo code/docs + 15% corpus docs)`, [realistic], cfg);
+  // The same mix cut into 4 KB messages (what a chat history looks like to the stage).
+  const chunks: string[] = [];
+  for (let i = 0; i < realistic.length; i += 4096) chunks.push(realistic.slice(i, i + 4096));
+  rate('realistic mix, as 4 KB messages', chunks, cfg);
+  rate(`PII-dense labelled corpus, one text (${(mixed.length / 1024).toFixed(0)} KB)`, [mixed], cfg);
+  rate(`PII-dense labelled corpus, one call per document (${texts.length} docs)`, texts, cfg);
+  rate('PII-dense corpus, all detectors incl. names/addresses (`dlp scan`)', [mixed], cfg, { all: true });
 }
 
 async function latency(): Promise<void> {
-  const h = await startHarness();
-  const url = `${h.gateway.url}/chat/completions`;
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${h.token}`, 'x-airlock-cache': 'no-store' };
+  const off = await startHarness();
+  const on = await startHarness();
+  off.core.settings.set('dlp', { enabled: false });
+  on.core.settings.set('dlp', {});
   const promptOf = (bytes: number) => {
     let s = '';
     let i = 0;
     while (s.length < bytes) s += texts[i++ % texts.length] + '\n\n';
     return s.slice(0, bytes);
   };
-  const send = async (body: string) => {
+  const send = async (h: Harness, body: string) => {
     const t0 = performance.now();
-    const r = await fetch(url, { method: 'POST', headers, body });
+    const r = await fetch(`${h.gateway.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}`, 'x-airlock-cache': 'no-store' }, body });
     await r.arrayBuffer();
     if (r.status !== 200) throw new Error(`status ${r.status}`);
     return performance.now() - t0;
   };
-  const p50 = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  console.log('gateway latency, DLP off vs on (default policy), interleaved requests, p50:');
   try {
-    for (const [label, size, rounds] of [['4 KB', 4096, 400], ['100 KB', 100 * 1024, 120]] as const) {
-      const body = JSON.stringify({ model: 'mock/gpt-4o', messages: [{ role: 'system', content: 'You are a support assistant.' }, { role: 'user', content: promptOf(size) }] });
-      const off: number[] = [];
-      const on: number[] = [];
-      for (let i = 0; i < 20; i++) await send(body);
-      for (let i = 0; i < rounds; i++) {
-        h.core.settings.set('dlp', { enabled: false });
-        off.push(await send(body));
-        h.core.settings.set('dlp', {});
-        on.push(await send(body));
+    const sizes = [
+      ['small (120 B, no findings)', 'Summarise the attached meeting notes in three bullet points and suggest a follow-up date.', 1500],
+      ['4 KB PII-dense', promptOf(4096), 1000],
+      ['100 KB PII-dense', promptOf(100 * 1024), 150],
+    ] as const;
+    for (const [label, prompt, rounds] of sizes) {
+      const body = JSON.stringify({ model: 'mock/gpt-4o', messages: [{ role: 'system', content: 'You are a support assistant.' }, { role: 'user', content: prompt }] });
+      for (let i = 0; i < 30; i++) {
+        await send(off, body);
+        await send(on, body);
       }
-      const a = p50(off);
-      const b = p50(on);
-      console.log(`${label} prompt, ${rounds} requests each side: p50 DLP off ${a.toFixed(3)} ms, on ${b.toFixed(3)} ms, added ${(b - a).toFixed(3)} ms (${(b / a).toFixed(2)}x)`);
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        // Alternate which side goes first.
+        if (i % 2) {
+          a.push(await send(off, body));
+          b.push(await send(on, body));
+        } else {
+          b.push(await send(on, body));
+          a.push(await send(off, body));
+        }
+      }
+      const pa = median(a);
+      const pb = median(b);
+      // The median of paired differences is steadier than the difference of medians on a noisy machine.
+      const paired = median(a.map((x, i) => b[i]! - x));
+      console.log(`  ${label.padEnd(28)} ${String(rounds).padStart(5)} requests each: off ${pa.toFixed(3)} ms, on ${pb.toFixed(3)} ms, added ${(pb - pa).toFixed(3)} ms (${(pb / pa).toFixed(2)}x; median paired difference ${paired.toFixed(3)} ms)`);
     }
   } finally {
-    await h.close();
+    await off.close();
+    await on.close();
   }
 }
 

@@ -18,6 +18,13 @@ export function outputBlocked(types: string[]): GatewayError {
 }
 
 const RANK: Record<DlpAction, number> = { allow: 0, warn: 1, mask: 2, redact: 3, block: 4 };
+const wanted = new WeakMap<DlpConfig, boolean>();
+/** Whether the output scan has anything to do: it is on and some detector masks, redacts or blocks (cached per config). */
+export function outputScanWanted(cfg: DlpConfig): boolean {
+  let w = wanted.get(cfg);
+  if (w === undefined) wanted.set(cfg, (w = cfg.outputScan && [...cfg.actions.values()].some((a) => RANK[a] >= 2)));
+  return w;
+}
 /** Context carried from already-released text, so a value split across chunks is still recognised. */
 const CARRY = 256;
 /** A trailing word is held back (for the output scan) at most this long. */
@@ -49,7 +56,7 @@ export class DlpOutputFilter implements OutputFilter {
 
   constructor(vault: MaskVault, cfg: DlpConfig | null, seen: Set<string>, onEvent: (e: OutputEvent[]) => void = () => {}) {
     this.vault = vault;
-    this.cfg = cfg && cfg.outputScan && [...cfg.actions.values()].some((a) => RANK[a] >= 2) ? cfg : null;
+    this.cfg = cfg && outputScanWanted(cfg) ? cfg : null;
     this.seen = seen;
     this.maxPh = Math.max(vault.maxLength(), 2);
     this.onEvent = onEvent;

@@ -99,8 +99,9 @@ function quotedAround(text: string, start: number, end: number): boolean {
 }
 
 const NORMALISED = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u00AD\u2018\u2019\u02BC\u201C\u201D]/;
+const NON_ASCII = /[^\x00-\x7f]/;
 function normalise(text: string): string {
-  if (!NORMALISED.test(text)) return text;
+  if (!NON_ASCII.test(text) || !NORMALISED.test(text)) return text;
   // Zero-width and bidi controls are a common way to split trigger words; smart quotes to ASCII.
   return text.replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u00AD]/g, '').replace(/[\u2018\u2019\u02BC]/g, "'").replace(/[\u201C\u201D]/g, '"');
 }
@@ -115,9 +116,8 @@ export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldRes
   // The caller's combined literal pass over the text serves when nothing was normalised or cut.
   const r = scoreText(norm, t, threshold, pre && norm === text ? pre : undefined);
   if (r) return r;
-  // Obfuscation: base64 blocks and leetspeak are decoded once and scored again (both found in one pass).
-  const { b64, leet: leetWords } = obfuscationCandidates(t);
-  for (const [bs, be] of b64) {
+  // Obfuscation: base64 blocks and leetspeak are decoded once and scored again.
+  for (const [bs, be] of base64Runs(t)) {
     const eq = t[be] === '=' ? (t[be + 1] === '=' ? '==' : '=') : '';
     const dec = Buffer.from(t.slice(bs, be) + eq, 'base64').toString('utf8');
     if (/^[\x20-\x7e\s]+$/.test(dec)) {
@@ -125,7 +125,7 @@ export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldRes
       if (d) return { ...d, rule: `base64:${d.rule}`, start: 0, end: t.length };
     }
   }
-  if (leetWords.some(([ws, we]) => LEET_TRIGGER.test(deleet(t.slice(ws, we))))) {
+  if (hasLeetTrigger(t)) {
     const leet = t.replace(/[0134578@$]/g, (c) => ({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' })[c]!);
     const d = scoreText(normalise(leet), leet, threshold);
     if (d) return { ...d, rule: `leet:${d.rule}`, start: 0, end: t.length };
@@ -133,60 +133,65 @@ export function shieldScan(text: string, threshold = 0.5, pre?: Hits): ShieldRes
   return null;
 }
 
-const LEET_TRIGGER = /ignor|instruc|jailbr|prompt|disregard|restrict|system/i;
-// Character classes for the obfuscation pass (ASCII only; everything else is in none of them).
-const B64 = 1; // [A-Za-z0-9+/]
-const TOK = 2; // [A-Za-z0-9_@$] (a word for the leetspeak check)
-const LETTER = 4; // [A-Za-z]
-const LEET = 8; // [0134578@$]
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9+\/]/.test(ch)) CLASS[c]! |= B64;
-  if (/[A-Za-z0-9_@$]/.test(ch)) CLASS[c]! |= TOK;
-  if (/[A-Za-z]/.test(ch)) CLASS[c]! |= LETTER;
-  if (/[0134578@$]/.test(ch)) CLASS[c]! |= LEET;
-}
+/** [A-Za-z0-9+/] */
+const isB64 = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 43;
+const B64_BLOCK = 20;
 
 /**
- * One pass over the text: runs of 40+ base64 characters ([start, end), '=' padding not included), and leetspeak
- * words: whole [\w@$] tokens made only of letters and 0134578@$ in which a letter is followed by one of those.
+ * Runs of 40+ base64 characters ([start, end), '=' padding not included). Any such run covers a whole aligned
+ * block of 20 characters, so only aligned blocks are tested (from their end, stopping at the first character
+ * outside the alphabet: in ordinary text that is a step or two); a full block is then grown to its run.
  */
-function obfuscationCandidates(t: string): { b64: [number, number][]; leet: [number, number][] } {
-  const b64: [number, number][] = [];
-  const leet: [number, number][] = [];
-  let bs = 0;
-  let bn = 0;
-  let ts = -1;
-  let tokOk = false;
-  let pair = false;
-  let prevLetter = false;
+function base64Runs(t: string): [number, number][] {
+  const out: [number, number][] = [];
   const n = t.length;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? t.charCodeAt(i) : 0;
-    const f = c < 128 ? CLASS[c]! : 0;
-    if (f & B64) {
-      if (bn++ === 0) bs = i;
-    } else {
-      if (bn >= 40) b64.push([bs, i]);
-      bn = 0;
-    }
-    if (f & TOK) {
-      if (ts < 0) {
-        ts = i;
-        tokOk = true;
-        pair = false;
-        prevLetter = false;
+  let done = 0;
+  for (let w = 0; w + B64_BLOCK <= n; w += B64_BLOCK) {
+    if (w < done) continue;
+    let full = true;
+    for (let i = w + B64_BLOCK - 1; i >= w; i--) {
+      if (!isB64(t.charCodeAt(i))) {
+        full = false;
+        break;
       }
-      if (!(f & (LETTER | LEET))) tokOk = false;
-      else if (f & LEET && prevLetter) pair = true;
-      prevLetter = (f & LETTER) !== 0;
-    } else if (ts >= 0) {
-      if (tokOk && pair) leet.push([ts, i]);
-      ts = -1;
     }
+    if (!full) continue;
+    let s = w;
+    while (s > 0 && isB64(t.charCodeAt(s - 1))) s--;
+    let e = w + B64_BLOCK;
+    while (e < n && isB64(t.charCodeAt(e))) e++;
+    if (e - s >= 40) out.push([s, e]);
+    done = e;
   }
-  return { b64, leet };
+  return out;
+}
+
+const LEET_PAIR = /[a-z][0134578@$]/gi;
+const LEET_WORD = /^[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*$/i;
+const LEET_TRIGGER = /ignor|instruc|jailbr|prompt|disregard|restrict|system/i;
+/** [A-Za-z0-9_@$] */
+const isTokenChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64 || c === 36;
+
+/**
+ * Whether a leetspeak word (a whole token of letters and 0134578@$ with a letter followed by one of those) decodes
+ * to a trigger word. Found from the letter+digit pairs, each token checked once.
+ */
+function hasLeetTrigger(t: string): boolean {
+  LEET_PAIR.lastIndex = 0;
+  let done = 0;
+  for (let m = LEET_PAIR.exec(t); m !== null; m = LEET_PAIR.exec(t)) {
+    if (m.index < done) continue;
+    let s = m.index;
+    while (s > 0 && isTokenChar(t.charCodeAt(s - 1))) s--;
+    let e = m.index + 2;
+    while (e < t.length && isTokenChar(t.charCodeAt(e))) e++;
+    done = e;
+    LEET_PAIR.lastIndex = e;
+    const w = t.slice(s, e);
+    // The shortest trigger word has five letters.
+    if (w.length >= 5 && LEET_WORD.test(w) && LEET_TRIGGER.test(deleet(w))) return true;
+  }
+  return false;
 }
 
 const RADIUS = 300;
@@ -250,7 +255,12 @@ export function shieldGateWords(): string[] {
   return [...new Set(SHIELD_RULES.flatMap((r) => r.need))];
 }
 
-const deleet = (w: string) => w.replace(/[0134578@$]/g, (c) => ({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' })[c]!);
+const LEET_MAP: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
+const deleet = (w: string) => {
+  let out = '';
+  for (const ch of w) out += LEET_MAP[ch] ?? ch;
+  return out;
+};
 
 function scoreText(norm: string, t: string, threshold: number, pre?: Hits): ShieldResult | null {
   const mapIdx = norm.length === t.length;

@@ -2,7 +2,7 @@ import type { DlpFinding, OutputFilter, RequestContext } from '../context.ts';
 import { GatewayError } from '../../util/errors.ts';
 import { dlpConfig } from '../../dlp/settings.ts';
 import { applyMasks, MaskVault, scanText } from '../../dlp/engine.ts';
-import { DlpOutputFilter, type OutputEvent } from '../../dlp/output.ts';
+import { DlpOutputFilter, outputScanWanted, type OutputEvent } from '../../dlp/output.ts';
 import { WALKERS, type TextKind } from '../../dlp/walkers.ts';
 import type { DlpConfig } from '../../dlp/config.ts';
 import type { DlpAction, Finding } from '../../dlp/types.ts';
@@ -56,7 +56,8 @@ export function dlp(ctx: RequestContext): void {
     }
   }
   if (counts.size === 0) {
-    if (cfg.outputScan) setFilter(ctx, outputFilter(ctx, cfg, new MaskVault(), seen));
+    // Nothing masked: the filter only scans the answer, so it is needed only if that scan has work to do.
+    if (outputScanWanted(cfg)) setFilter(ctx, outputFilter(ctx, cfg, new MaskVault(), seen));
     return;
   }
   ctx.dlp = [...counts].map(([type, c]) => ({ type, count: c.count, action: c.action }));
@@ -86,7 +87,7 @@ export function dlp(ctx: RequestContext): void {
   const strictest = summary.reduce((a, f) => (RANK[f.action] > RANK[a] ? f.action : a), 'allow' as DlpAction);
   ctx.core.audit.append(`dlp.${strictest === 'redact' ? 'mask' : strictest}`, { request: ctx.id, client: ctx.client?.name ?? null, findings: summary });
   if (!ctx.res.headersSent) ctx.res.setHeader('x-airlock-dlp', summary.map((f) => `${f.type}=${f.action}`).join(','));
-  if (vault.size || cfg.outputScan) setFilter(ctx, outputFilter(ctx, cfg, vault, seen));
+  if (vault.size || outputScanWanted(cfg)) setFilter(ctx, outputFilter(ctx, cfg, vault, seen));
 }
 
 /** Installs the DLP filter; a filter an earlier stage set still runs, after DLP restored and scanned the text. */
