@@ -171,6 +171,27 @@ export const SettingsPatch = z
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
+/** The gateway's advanced settings (settings key `gateway`, shared/gateway-settings.ts; also `airlock config`). */
+const GatewayValuesSchema = z.object({
+  maxBodyBytes: z.number().int(),
+  corsOrigins: z.array(z.string()),
+  timeouts: z.object({ connectMs: z.number().int(), firstByteMs: z.number().int(), idleMs: z.number().int() }),
+});
+export const GatewaySettingsView = z.object({
+  values: GatewayValuesSchema,
+  defaults: GatewayValuesSchema,
+  /** Keys the user set (e.g. 'gateway.maxBodyBytes'); the others take their defaults. */
+  set: z.array(z.string()),
+});
+export type GatewaySettingsView = z.infer<typeof GatewaySettingsView>;
+/** Values as typed ("32MiB", "10s", "https://a.example, http://localhost:3000"), parsed and checked by the handler. */
+export const GatewaySettingsUpdate = z
+  .object({
+    set: z.record(z.string().max(64), z.union([z.string().max(20_000), z.number(), z.array(z.string().max(2048)).max(1000)])).optional(),
+    unset: z.array(z.string().max(64)).max(10).optional(),
+  })
+  .strict();
+
 /** Live events pushed to the UI (IPC events in the desktop app, SSE at /_airlock/events in web mode). */
 export const CoreEventSchema = z.object({
   kind: z.enum(['budget', 'policy', 'request', 'audit', 'dlp']),
@@ -223,6 +244,8 @@ export const contract = {
   'tokens.revoke': method(z.object({ name: TokenName }).strict(), z.object({ revoked: z.boolean() }), 'Revoke a tool token'),
   'settings.get': method(Empty, Settings, 'App settings'),
   'settings.update': method(SettingsPatch, Settings, 'Change app settings'),
+  'settings.gateway': method(Empty, GatewaySettingsView, "The gateway's CORS origins, body cap and timeouts"),
+  'settings.updateGateway': method(GatewaySettingsUpdate, GatewaySettingsView, "Change (or reset) the gateway's CORS origins, body cap and timeouts; applies to the next request"),
   'requests.body': method(z.object({ requestId: z.string().min(1).max(100) }).strict(), StoredBody, "A request's stored prompt and answer (x-airlock-request-id)"),
   'requests.bodies': method(
     z.object({ limit: z.number().int().min(1).max(500).optional(), before: z.number().optional() }).strict(),

@@ -14,6 +14,7 @@ import { routeCommand } from './route.ts';
 import { cacheCommand } from './cache.ts';
 import { dlpCommand } from './dlp.ts';
 import { requestsCommand } from './requests.ts';
+import { configCommand } from './config.ts';
 
 /** Every `airlock <command>`. New commands register here. */
 export const COMMANDS: Record<string, Command> = {
@@ -32,4 +33,5 @@ export const COMMANDS: Record<string, Command> = {
   cache: cacheCommand,
   dlp: dlpCommand,
   requests: requestsCommand,
+  config: configCommand,
 };

@@ -13,6 +13,8 @@ import { SecretStoreUnavailableError } from '../secrets/secret-store.ts';
 import { keysOf, type KeysPort } from './keys-port.ts';
 import { effectiveRetention, effectiveStorePrompts, pruneRequestLog, readAppSettings, writeAppSettings } from './settings.ts';
 import { bodiesHandlers } from '../bodies/api.ts';
+import { gatewaySettingsView, updateGatewaySettings } from './gateway-settings.ts';
+import { GatewaySettingError } from '../../../shared/gateway-settings.ts';
 import { bodyStoreOf } from '../bodies/store.ts';
 import { chatHandlers } from '../chat/handlers.ts';
 import { createGovernanceHandlers } from './governance.ts';
@@ -270,6 +272,16 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
       // A shorter retention, or storing turned off, applies now rather than at the next retention run.
       if (patch.requestLogRetentionDays !== undefined || patch.storePrompts === false) pruneRequestLog(core);
       return settingsView();
+    },
+    // The gateway's advanced settings (also `airlock config`); the running gateway applies them to its next request.
+    'settings.gateway': () => gatewaySettingsView(core),
+    'settings.updateGateway': (input) => {
+      try {
+        return updateGatewaySettings(core, input);
+      } catch (err) {
+        if (err instanceof GatewaySettingError) throw new ApiError('invalid_input', err.message);
+        throw err;
+      }
     },
     // Stored prompts and answers (only with "Store prompts" on; electron/core/bodies).
     ...bodiesHandlers(core),
