@@ -2,7 +2,8 @@ import type { Command } from './types.ts';
 import { parse } from '../args.ts';
 import { UserError } from '../../core/util/errors.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
-import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../../core/cache/settings.ts';
+import type { CacheSettings } from '../../core/cache/settings.ts';
+import { clearCache, configureCache } from '../../core/cache/admin.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { semanticIndexOf } from '../../core/cache/semantic.ts';
 
@@ -44,15 +45,14 @@ export const cacheCommand: Command = {
     }
     if (sub === 'clear') {
       parse(rest, {}, USAGE);
-      const n = routingOf(ctx.core()).cacheStore.clear();
-      semanticIndexOf(ctx.core()).clear();
+      const n = clearCache(ctx.core()).entries;
       io.out(`Removed ${n} cache entr${n === 1 ? 'y' : 'ies'}.`);
       return 0;
     }
     if (sub === 'config') {
       const { values } = parse(rest, { enabled: { type: 'string' }, mode: { type: 'string' }, ttl: { type: 'string' }, 'max-mb': { type: 'string' }, json: { type: 'boolean' } }, USAGE);
       const core = ctx.core();
-      const cur = { ...DEFAULT_CACHE_SETTINGS, ...(core.settings.get<Partial<CacheSettings> | null>('cache', null) ?? {}) };
+      const cur: Partial<CacheSettings> = {};
       if (values.enabled !== undefined) {
         if (values.enabled !== 'on' && values.enabled !== 'off') throw new UserError('--enabled is on or off.', 2);
         cur.enabled = values.enabled === 'on';
@@ -71,7 +71,7 @@ export const cacheCommand: Command = {
         if (!Number.isFinite(n) || n <= 0) throw new UserError('--max-mb takes a number of megabytes > 0.', 2);
         cur.maxBytes = Math.round(n * 1048576);
       }
-      if (values.enabled !== undefined || values.mode !== undefined || values.ttl !== undefined || values['max-mb'] !== undefined) core.settings.set('cache', cur);
+      configureCache(core, cur);
       const eff = routingOf(core).cacheSettings;
       if (values.json) io.out(JSON.stringify(eff));
       else io.out(`Cache ${eff.enabled ? `on (${eff.mode})` : 'off'}, TTL ${eff.ttlSeconds}s, cap ${(eff.maxBytes / 1048576).toFixed(0)} MiB.`);

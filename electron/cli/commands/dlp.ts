@@ -5,8 +5,8 @@ import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
 import { buildConfig, policyFromJson, type DlpConfig } from '../../core/dlp/config.ts';
 import { scanText } from '../../core/dlp/engine.ts';
-import { readUserSettings, writeUserSettings } from '../../core/dlp/settings.ts';
-import { BUILTIN_TYPES, TYPE_INFO, actionRank, isAction, type DlpAction } from '../../core/dlp/types.ts';
+import { DlpLockedError, readUserSettings, setUserAction } from '../../core/dlp/settings.ts';
+import { BUILTIN_TYPES, TYPE_INFO, isAction } from '../../core/dlp/types.ts';
 import type { Policy } from '../../../shared/policy.ts';
 
 const USAGE = `Usage:
@@ -52,19 +52,18 @@ export const dlpCommand: Command = {
       const action = requirePositional(positionals, 1, 'action', USAGE);
       if (!isAction(action)) throw new UserError(`Unknown action '${action}'. Use mask, redact, block, warn or allow.`, 2);
       const core = ctx.core();
-      const user = readUserSettings(core);
       const managed = core.policy.managed();
-      const cfg = configFor(user, managed);
+      const cfg = configFor(readUserSettings(core), managed);
       const type = TYPE_INFO.has(key.toUpperCase()) ? key.toUpperCase() : (cfg.customTypes.get(key) ?? ([...cfg.customTypes.values()].includes(key) ? key : null));
       if (!type) throw new UserError(`Unknown detector or rule '${key}'. Known types: ${BUILTIN_TYPES.map((t) => t.type).join(', ')}; custom rules: ${[...cfg.customTypes.keys()].join(', ') || 'none'}.`, 2);
       if (TYPE_INFO.get(type)?.category === 'shield' && (action === 'mask' || action === 'redact')) throw new UserError(`${type} is a prompt-shield type: use block, warn or allow.`, 2);
-      const m = managed?.dlp?.actions?.[type] ?? managed?.dlp?.actions?.[key] ?? managed?.dlp?.rules?.find((r) => r.id === key)?.action;
-      if (m && actionRank(action) < actionRank(m)) {
-        throw new UserError(`${type} is set to '${m}' by team policy ${core.policy.managedBy() ?? '(managed)'}; you can only make it stricter (${stricterThan(m).join(', ')}).`, 1);
+      try {
+        setUserAction(core, key, type, action);
+      } catch (err) {
+        if (err instanceof DlpLockedError) throw new UserError(err.message, 1);
+        throw err;
       }
-      user.actions = { ...user.actions, [type]: action };
-      writeUserSettings(core, user);
-      const eff = configFor(user, managed).actions.get(type);
+      const eff = configFor(readUserSettings(core), managed).actions.get(type);
       io.out(`${type}: ${action}${eff !== action ? ` (effective: ${eff}, set by team policy)` : ''}. A running gateway applies it to the next request.`);
       return 0;
     }
@@ -120,10 +119,6 @@ function configFor(user: Parameters<typeof buildConfig>[0], managed: Policy | nu
   } catch (err) {
     throw new UserError(`The DLP configuration is invalid: ${(err as Error).message}`);
   }
-}
-
-function stricterThan(a: DlpAction): string[] {
-  return (['allow', 'warn', 'mask', 'redact', 'block'] as DlpAction[]).filter((x) => actionRank(x) >= actionRank(a));
 }
 
 /** UTF-16 indices to code point offsets (what other languages call character offsets). */

@@ -5,6 +5,7 @@ import { UserError } from '../../core/util/errors.ts';
 import { lookupModelFor, tierOf, type ModelInfoWithTier } from '../../core/routing/catalog.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
 import { TIER_NAMES } from '../../core/routing/auto.ts';
+import { removeModelOverride, setModelOverride } from '../../core/routing/admin.ts';
 
 const USAGE = `Usage:
   airlock model set <provider>/<model> [--input-usd-per-mtok N] [--output-usd-per-mtok N] [--cached-input-usd-per-mtok N]
@@ -104,7 +105,7 @@ export const modelCommand: Command = {
       } else if ((info.input ?? base?.input) === undefined || (info.output ?? base?.output) === undefined) {
         throw new UserError(`'${provider}/${model}' is not in the catalog, so give its prices: --input-usd-per-mtok N --output-usd-per-mtok N.`, 2);
       }
-      rt.overrides.set(provider, model, info);
+      setModelOverride(core, provider, model, info);
       const fresh = routingOf(core).provider(provider);
       const merged = fresh ? lookupModelFor(fresh, model) : info;
       if (values.json) io.out(JSON.stringify({ model: `${provider}/${model}`, ...describe(merged) }));
@@ -159,7 +160,7 @@ export const modelCommand: Command = {
     if (sub === 'remove' || sub === 'rm') {
       const { positionals } = parse(rest, {}, USAGE);
       const { provider, model } = splitTarget(requirePositional(positionals, 0, '<provider>/<model>', USAGE));
-      if (!routingOf(ctx.core()).overrides.remove(provider, model)) throw new UserError(`No override for '${provider}/${model}'. See \`airlock model list\`.`);
+      if (!removeModelOverride(ctx.core(), provider, model)) throw new UserError(`No override for '${provider}/${model}'. See \`airlock model list\`.`);
       io.out(`Removed the override for ${provider}/${model}.`);
       return 0;
     }

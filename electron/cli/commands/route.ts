@@ -2,7 +2,8 @@ import type { Command } from './types.ts';
 import { parse, requirePositional } from '../args.ts';
 import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { ALIAS_RE, BUILTIN_ROUTES, mergeRoutingSettings, type RouteSpec, type RoutingSettings, type SemanticCacheSpec } from '../../core/routing/routes.ts';
+import { ALIAS_RE, BUILTIN_ROUTES, type RouteSpec, type SemanticCacheSpec } from '../../core/routing/routes.ts';
+import { RouteLockedError, removeRoute, setRoute, userRoutes } from '../../core/routing/admin.ts';
 import { DEFAULT_THRESHOLD } from '../../core/cache/semantic.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
 import { parseDuration } from '../../core/util/duration.ts';
@@ -83,11 +84,6 @@ export const routeCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { io } = ctx;
-    const load = () => mergeRoutingSettings(ctx.core().settings.get<Partial<RoutingSettings> | null>('routing', null));
-    const save = (s: RoutingSettings) => {
-      const stored = ctx.core().settings.get<Record<string, unknown> | null>('routing', null) ?? {};
-      ctx.core().settings.set('routing', { ...stored, routes: s.routes });
-    };
     if (sub === 'set' || sub === 'add') {
       const { values, positionals } = parse(
         rest,
@@ -113,8 +109,6 @@ export const routeCommand: Command = {
       if (values.cache !== undefined && values.cache !== 'on' && values.cache !== 'off') throw new UserError('--cache is on or off.', 2);
       if (values.baseline !== undefined && values.baseline.indexOf('/') <= 0) throw new UserError('--baseline is <provider>/<model>.', 2);
       const core = ctx.core();
-      const managed = core.policy.managed()?.routing?.aliases?.[alias];
-      if (managed) throw new UserError(`Route '${alias}' is set by your team policy (${core.policy.managedBy() ?? 'managed'}) and cannot be changed here.`);
       const spec: RouteSpec = { strategy: values.auto ? 'auto' : 'ordered', candidates };
       const minTier = tierFlag(values['min-tier'], 'min-tier');
       const maxTier = tierFlag(values['max-tier'], 'max-tier');
@@ -136,9 +130,12 @@ export const routeCommand: Command = {
         }
         spec.semanticCache = sem;
       }
-      const s = load();
-      s.routes[alias] = spec;
-      save(s);
+      try {
+        setRoute(core, alias, spec);
+      } catch (err) {
+        if (err instanceof RouteLockedError) throw new UserError(err.message, 1);
+        throw err;
+      }
       const rt = routingOf(core);
       const unknown = [...candidates, ...(sem ? [sem.embeddings] : [])].filter((c) => !c.includes('*') && !rt.provider(c.slice(0, c.indexOf('/'))));
       if (values.json) io.out(JSON.stringify(describe(alias, spec, 'settings')));
@@ -153,7 +150,7 @@ export const routeCommand: Command = {
       const { values } = parse(rest, { json: { type: 'boolean' } }, USAGE);
       const core = ctx.core();
       const rt = routingOf(core);
-      const user = load().routes;
+      const user = userRoutes(core);
       const rows = [...rt.routes].map(([name, r]) => describe(name, r, r.managed ? 'policy' : name in user ? 'settings' : name in BUILTIN_ROUTES ? 'built-in' : 'settings'));
       if (values.json) {
         io.out(JSON.stringify(rows));
@@ -178,12 +175,9 @@ export const routeCommand: Command = {
     if (sub === 'remove' || sub === 'rm') {
       const { positionals } = parse(rest, {}, USAGE);
       const alias = requirePositional(positionals, 0, 'alias', USAGE);
-      const s = load();
-      if (!(alias in s.routes)) {
+      if (!removeRoute(ctx.core(), alias)) {
         throw new UserError(alias in BUILTIN_ROUTES ? `'${alias}' is a built-in route; redefine it with \`airlock route set ${alias} ...\` instead.` : `No route named '${alias}'. See \`airlock route list\`.`);
       }
-      delete s.routes[alias];
-      save(s);
       io.out(`Removed route '${alias}'.${alias in BUILTIN_ROUTES ? ' The built-in one applies again.' : ''}`);
       return 0;
     }

@@ -6,8 +6,25 @@ import { describeBudget, fmtUsd, DEFAULT_RESERVE_OUTPUT_CAP, type BudgetSettings
 
 /**
  * Budget and rate-limit administration shared by the CLI and the app API. Errors are plain Errors whose message
- * a person can act on; callers wrap them in their own error type.
+ * a person can act on; callers wrap them in their own error type. Every change, and every refused attempt to
+ * loosen a team-policy budget, leaves one audit entry (scope, window and numbers only).
  */
+
+/** The budget or limit to change does not exist (the CLI exits 1, not 2: the command itself was well formed). */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Refused because a team policy manages the setting (the CLI exits 1). */
+export class ManagedRefusalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManagedRefusalError';
+  }
+}
 
 export interface BudgetInput {
   scope: string;
@@ -50,7 +67,18 @@ export function setBudget(core: Core, input: BudgetInput): { budget: BudgetDef; 
       (m.limitUsd !== null && limitUsd !== null && limitUsd > m.limitUsd) || (m.limitTokens !== null && limitTokens !== null && limitTokens > m.limitTokens);
     if (looser) {
       const lim = [m.limitUsd !== null ? fmtUsd(m.limitUsd) : null, m.limitTokens !== null ? `${m.limitTokens} tokens` : null].filter(Boolean).join(' and ');
-      throw new Error(
+      core.audit.append('policy.loosen_refused', {
+        setting: 'budget',
+        action: 'set',
+        scope: scope.key,
+        window,
+        limit_usd: limitUsd,
+        limit_tokens: limitTokens,
+        managed_limit_usd: m.limitUsd,
+        managed_limit_tokens: m.limitTokens,
+        managed_by: m.managedBy,
+      });
+      throw new ManagedRefusalError(
         `${m.managedBy} sets a ${describeBudget({ ...m, managedBy: null })} of ${lim}. A budget you set on the same scope and window can only be tighter (lower), never looser.`,
       );
     }
@@ -63,27 +91,36 @@ export function setBudget(core: Core, input: BudgetInput): { budget: BudgetDef; 
     notes.push(`Note: there is no provider '${scope.provider}' yet; the budget applies once one is added.`);
   }
   const budget = core.budgets.repo.setBudget({ scope: scope.key, window, limitUsd, limitTokens, mode, warnAtPct });
+  core.audit.append('budget.set', { id: budget.id, scope: budget.scope, window, mode, limit_usd: limitUsd, limit_tokens: limitTokens, warn_at_pct: warnAtPct });
   return { budget, notes };
 }
 
 /** Removes a user budget by id or by scope and window. Team-policy budgets cannot be removed here. */
 export function removeBudget(core: Core, by: { id?: string; scope?: string; window?: string }): BudgetDef {
   const managed = core.budgets.managedDefs();
+  const refused = (m: (typeof managed)[number], message: string): never => {
+    core.audit.append('policy.loosen_refused', { setting: 'budget', action: 'remove', id: m.id, scope: m.scope, window: m.window, managed_by: m.managedBy });
+    throw new ManagedRefusalError(message);
+  };
+  const removedEntry = (b: BudgetDef): BudgetDef => {
+    core.audit.append('budget.remove', { id: b.id, scope: b.scope, window: b.window });
+    return b;
+  };
   if (by.id) {
     const m = managed.find((b) => b.id === by.id);
-    if (m) throw new Error(`Budget ${by.id} is managed by ${m.managedBy}; it cannot be removed or loosened here. Ask your administrator.`);
+    if (m) refused(m, `Budget ${by.id} is managed by ${m.managedBy}; it cannot be removed or loosened here. Ask your administrator.`);
     const removed = core.budgets.repo.removeBudget({ id: by.id });
-    if (!removed) throw new Error(`No budget with id '${by.id}'. See \`airlock budget list\`.`);
-    return removed;
+    if (!removed) throw new NotFoundError(`No budget with id '${by.id}'. See \`airlock budget list\`.`);
+    return removedEntry(removed);
   }
   if (!by.scope) throw new Error('Say which budget: --scope SCOPE --window day|week|month, or its id from `airlock budget list`.');
   const scope = parseScope(by.scope).key;
   const window = parseWindow(by.window);
   const removed = core.budgets.repo.removeBudget({ scope, window });
-  if (removed) return removed;
+  if (removed) return removedEntry(removed);
   const m = managed.find((b) => b.scope === scope && b.window === window);
-  if (m) throw new Error(`The ${window} budget for ${scope} is managed by ${m.managedBy}; it cannot be removed or loosened here. Ask your administrator.`);
-  throw new Error(`No ${window} budget for ${scope}. See \`airlock budget list\`.`);
+  if (m) refused(m, `The ${window} budget for ${scope} is managed by ${m.managedBy}; it cannot be removed or loosened here. Ask your administrator.`);
+  throw new NotFoundError(`No ${window} budget for ${scope}. See \`airlock budget list\`.`);
 }
 
 export function setRateLimit(core: Core, input: { scope: string; rpm: number | null; tpm: number | null }): RateLimitDef {
@@ -95,13 +132,15 @@ export function setRateLimit(core: Core, input: { scope: string; rpm: number | n
   }
   const def = { scope: scope.key, rpm: input.rpm, tpm: input.tpm };
   core.budgets.repo.setRateLimit(def);
+  core.audit.append('limit.set', { scope: def.scope, rpm: def.rpm, tpm: def.tpm });
   return def;
 }
 
 export function removeRateLimit(core: Core, rawScope: string | undefined): string {
   if (!rawScope) throw new Error('Say which limit: --scope client:<name>|provider:<id>.');
   const scope = parseScope(rawScope).key;
-  if (!core.budgets.repo.removeRateLimit(scope)) throw new Error(`No rate limit for ${scope}. See \`airlock limit list\`.`);
+  if (!core.budgets.repo.removeRateLimit(scope)) throw new NotFoundError(`No rate limit for ${scope}. See \`airlock limit list\`.`);
+  core.audit.append('limit.remove', { scope });
   return scope;
 }
 

@@ -11,7 +11,7 @@ import { parseTrust, resolveTrustChain, trustAnchorPath, verifyRotation, type Tr
 import { verifyBundle, type SeenVersions, type VerifiedBundle } from './bundle.ts';
 import { POLICY_PAYLOAD_TYPE, TRUST_PAYLOAD_TYPE } from './dsse.ts';
 import { PolicyRefusal } from './refusal.ts';
-import { assertNotLoosening, mergePolicies } from './merge.ts';
+import { assertNotLoosening, mergePolicies, PolicyLockedError } from './merge.ts';
 
 export const USER_POLICY_SETTING = 'policy.user';
 
@@ -113,7 +113,16 @@ export class PolicyService {
   setUser(policy: Policy | null): void {
     if (policy) {
       const p = parsePolicy(policy, 'user policy');
-      assertNotLoosening(this.managed(), this.managedBy(), p, this.contact());
+      try {
+        assertNotLoosening(this.managed(), this.managedBy(), p, this.contact());
+      } catch (err) {
+        if (err instanceof PolicyLockedError) {
+          // Which settings, not their values: "models.allow: 'x' is not allowed" keeps only "models.allow".
+          const settings = [...new Set(err.violations.map((v) => /^(\S+?): /.exec(v)?.[1] ?? 'policy'))];
+          this.core.audit.append('policy.loosen_refused', { setting: 'user_policy', paths: settings, violations: err.violations.length, managed_by: this.managedBy() });
+        }
+        throw err;
+      }
       this.core.settings.set(USER_POLICY_SETTING, p);
     } else this.core.settings.set(USER_POLICY_SETTING, null);
     this.userCache = null;

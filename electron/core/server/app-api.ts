@@ -68,7 +68,9 @@ function updateState<T>(core: Core, fn: (s: WebUiState, now: number) => T): T {
     s.logins = (s.logins ?? []).filter((e) => e.exp > now);
     s.sessions = (s.sessions ?? []).filter((e) => e.exp > now);
     const r = fn(s, now);
-    core.settings.set(WEBUI_KEY, s);
+    // Login links and sessions are bookkeeping, not a settings change: no settings.change entry (a sign-in is
+    // audited once, as webui.login).
+    core.settings.set(WEBUI_KEY, s, null);
     return r;
   });
   return tx.immediate();
@@ -265,6 +267,7 @@ export function createWebUi(core: Core, api: AppApiService, opts: { staticDir?: 
       return;
     }
     const sid = createSession(core);
+    core.audit.append('webui.login', {});
     res.writeHead(302, {
       ...SECURITY_HEADERS,
       // The token leaves the address bar (and history) at once.

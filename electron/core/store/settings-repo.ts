@@ -14,12 +14,18 @@ export class SettingsRepo {
     const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return r ? (JSON.parse(r.value) as T) : fallback;
   }
-  set(key: string, value: unknown): void {
+  /**
+   * `audit` replaces the generic `settings.change {key}` entry: a specific entry from the admin function that
+   * made the change (e.g. route.set with the alias), or null for bookkeeping that is no settings change
+   * (web-UI login sessions).
+   */
+  set(key: string, value: unknown, audit?: { type: string; data: Record<string, unknown> } | null): void {
     this.db
       .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
       .run(key, JSON.stringify(value), Date.now());
     this.onChange?.();
-    this.onAudit?.('settings.change', { key });
+    if (audit === undefined) this.onAudit?.('settings.change', { key });
+    else if (audit) this.onAudit?.(audit.type, audit.data);
   }
   all(): Record<string, unknown> {
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
