@@ -48,7 +48,7 @@ function entries(dir: string): Row[] {
 async function oneEntry(dir: string, args: string[], env: NodeJS.ProcessEnv = {}, refused = false): Promise<Row> {
   const before = entries(dir).length;
   const r = await cli(dir, args, env);
-  if (refused) assert.notEqual(r.code, 0, `${args.join(' ')} should be refused`);
+  if (refused) assert.equal(r.code, 1, `${args.join(' ')} is refused with exit 1: ${r.err}`);
   else assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
   const added = entries(dir).slice(before);
   assert.equal(added.length, 1, `${args.join(' ')} wrote ${added.length} audit entries: ${JSON.stringify(added.map((e) => e.type))}`);
@@ -103,8 +103,8 @@ test('every budget, limit, model, route, cache and DLP change leaves exactly one
 
   // Refusals of plain bad input write nothing.
   const m = entries(dir).length;
-  assert.notEqual((await cli(dir, ['budget', 'remove', '--scope', 'global', '--window', 'month'])).code, 0);
-  assert.notEqual((await cli(dir, ['route', 'remove', 'nope'])).code, 0);
+  assert.equal((await cli(dir, ['budget', 'remove', '--scope', 'global', '--window', 'month'])).code, 1);
+  assert.equal((await cli(dir, ['route', 'remove', 'nope'])).code, 1);
   assert.equal(entries(dir).length, m);
 
   const all = JSON.stringify(entries(dir));

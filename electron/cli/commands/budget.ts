@@ -2,7 +2,7 @@ import type { Command } from './types.ts';
 import { parse } from '../args.ts';
 import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { budgetConfig, budgetJson, parseAmount, removeBudget, setBudget } from '../../core/budget/admin.ts';
+import { ManagedRefusalError, NotFoundError, budgetConfig, budgetJson, parseAmount, removeBudget, setBudget } from '../../core/budget/admin.ts';
 import { describeBudget, fmtUsd, type BudgetStatus } from '../../core/budget/service.ts';
 
 const USAGE = `Usage:
@@ -36,11 +36,13 @@ export const budgetCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { io } = ctx;
+    // Bad input exits 2; a budget that does not exist, or one the team policy manages, exits 1.
     const wrap = <T>(f: () => T): T => {
       try {
         return f();
       } catch (err) {
-        throw err instanceof UserError ? err : new UserError((err as Error).message, 2);
+        if (err instanceof UserError) throw err;
+        throw new UserError((err as Error).message, err instanceof NotFoundError || err instanceof ManagedRefusalError ? 1 : 2);
       }
     };
     if (sub === 'set') {

@@ -2,7 +2,7 @@ import type { Command } from './types.ts';
 import { parse } from '../args.ts';
 import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { parseAmount, removeRateLimit, setRateLimit } from '../../core/budget/admin.ts';
+import { ManagedRefusalError, NotFoundError, parseAmount, removeRateLimit, setRateLimit } from '../../core/budget/admin.ts';
 
 const USAGE = `Usage:
   airlock limit set --scope client:<name>|provider:<id> [--rpm N] [--tpm N]
@@ -19,11 +19,13 @@ export const limitCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { io } = ctx;
+    // Bad input exits 2; a limit that does not exist, exits 1.
     const wrap = <T>(f: () => T): T => {
       try {
         return f();
       } catch (err) {
-        throw err instanceof UserError ? err : new UserError((err as Error).message, 2);
+        if (err instanceof UserError) throw err;
+        throw new UserError((err as Error).message, err instanceof NotFoundError || err instanceof ManagedRefusalError ? 1 : 2);
       }
     };
     if (sub === 'set') {

@@ -96,7 +96,7 @@ test('budget set / list / remove / config, and limit set / list / remove', async
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /Removed the hard daily budget for client:cursor/);
   r = await cli(dir, ['budget', 'remove', '--scope', 'client:cursor', '--window', 'day']);
-  assert.equal(r.code, 2);
+  assert.equal(r.code, 1, 'not found is exit 1 (2 is for usage errors)');
   assert.match(r.err, /No day budget for client:cursor/);
   const id = JSON.parse((await cli(dir, ['budget', 'list', '--json'])).out).budgets[0].id;
   r = await cli(dir, ['budget', 'remove', id]);
@@ -122,7 +122,7 @@ test('budget set / list / remove / config, and limit set / list / remove', async
   r = await cli(dir, ['limit', 'remove', '--scope', 'client:cursor']);
   assert.equal(r.code, 0, r.err);
   r = await cli(dir, ['limit', 'remove', '--scope', 'client:cursor']);
-  assert.equal(r.code, 2);
+  assert.equal(r.code, 1, 'not found is exit 1 (2 is for usage errors)');
   assert.match(r.err, /No rate limit for client:cursor/);
 });
 
