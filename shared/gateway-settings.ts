@@ -170,7 +170,13 @@ export function parseGatewayValue(key: GatewayKey, input: string | number | stri
   const info = GATEWAY_KEY_INFO[key];
   if (info.kind === 'origins') {
     if (typeof input === 'number') throw new GatewaySettingError(key, `${key} takes a comma-separated list of origins.`);
-    return parseOrigins(input);
+    try {
+      return parseOrigins(input);
+    } catch (err) {
+      // Every message names its key first, so a form can put it under the right field.
+      if (err instanceof GatewaySettingError) throw new GatewaySettingError(key, `${key}: ${err.message}`);
+      throw err;
+    }
   }
   if (Array.isArray(input)) throw new GatewaySettingError(key, `${key} takes one value.`);
   const text = String(input);

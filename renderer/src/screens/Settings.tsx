@@ -3,6 +3,7 @@ import type { SettingsPatch, StoredBody } from '../../../shared/api/contract.ts'
 import { api } from '../api.ts';
 import { errorText, useApp } from '../store.ts';
 import { Card, ErrorState, Loading } from '../components/common.tsx';
+import { GatewaySettingsCard } from './SettingsGateway.tsx';
 
 const RETENTION = [
   { days: 7, label: '7 days' },
@@ -161,6 +162,7 @@ export function SettingsScreen() {
         </label>
         {s.storePrompts && s.storePromptsAllowed && <StoredPrompts count={s.storedBodies} />}
       </Card>
+      <GatewaySettingsCard />
       <p className="muted small">
         Data directory: <code>{info?.dataDir}</code> · Airlock {info?.version}
       </p>

@@ -1,0 +1,89 @@
+// Settings in web mode, in Debian's Chromium: the advanced gateway settings (CORS origins, body cap, timeouts)
+// validated through the app API and applied to the running gateway without a restart; screenshots in light and dark.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchBrowser, pageErrors, screenshot, signedInPage, startWebServer, type WebServer } from './support.ts';
+import { expectText } from './expect.ts';
+
+const skip = browserSkipReason();
+if (skip) console.log(`# settings e2e skipped: ${skip}`);
+
+const tid = (page: Page, id: string) => page.getByTestId(id);
+
+test('Settings → Advanced gateway settings: defaults, refusals under the field, saved values live on the gateway, reset', { skip: skip ?? false }, async (t) => {
+  const server: WebServer = await startWebServer();
+  const browser: Browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  server.core.providers.add({ id: 'mock', type: 'openai-compatible', preset: null, baseUrl: server.mock.url, keyEnv: 'AIRLOCK_E2E_NO_KEY', options: {} });
+  const { token } = server.core.clients.create('browser-tool');
+  const { page } = await signedInPage(browser, server);
+  await page.goto(`${server.origin}/#/settings`);
+  const card = tid(page, 'gateway-settings');
+  await card.waitFor();
+
+  // Defaults, written as people read them.
+  assert.equal(await tid(page, 'gw-maxBodyBytes').inputValue(), '32 MiB');
+  assert.equal(await tid(page, 'gw-connectMs').inputValue(), '10s');
+  assert.equal(await tid(page, 'gw-firstByteMs').inputValue(), '5m');
+  assert.equal(await tid(page, 'gw-idleMs').inputValue(), '2m');
+  assert.equal(await tid(page, 'gw-corsOrigins').inputValue(), '');
+  assert.equal(await tid(page, 'gw-save').isDisabled(), true, 'nothing to save yet');
+
+  // '*' is refused by the API; the message lands under the origins field, and nothing is stored.
+  await tid(page, 'gw-corsOrigins').fill('*');
+  await tid(page, 'gw-save').click();
+  await expectText(tid(page, 'gw-corsOrigins-error'), /'\*' is refused/);
+  assert.equal(await tid(page, 'gw-corsOrigins').getAttribute('aria-invalid'), 'true');
+  assert.equal(server.core.settings.get('gateway', null), null);
+  await screenshot(page, 'settings-gateway-error-light');
+
+  // A bad size goes under its own field.
+  await tid(page, 'gw-corsOrigins').fill('http://localhost:5173');
+  await tid(page, 'gw-maxBodyBytes').fill('lots');
+  await tid(page, 'gw-save').click();
+  await expectText(tid(page, 'gw-maxBodyBytes-error'), /'lots' is not a size/);
+
+  // Valid values: saved, shown normalised, in the database, and live on the running gateway.
+  await tid(page, 'gw-corsOrigins').fill('HTTP://LocalHost:5173\nhttps://app.example.com:443');
+  await tid(page, 'gw-maxBodyBytes').fill('2KiB');
+  await tid(page, 'gw-idleMs').fill('90s');
+  await tid(page, 'gw-save').click();
+  await expectText(tid(page, 'gw-saved'), /saved: applies to the next request/);
+  assert.equal(await tid(page, 'gw-corsOrigins').inputValue(), 'http://localhost:5173\nhttps://app.example.com');
+  assert.equal(await tid(page, 'gw-maxBodyBytes').inputValue(), '2 KiB');
+  assert.equal(await tid(page, 'gw-idleMs').inputValue(), '90s');
+  assert.deepEqual(server.core.settings.get('gateway', null), { corsOrigins: ['http://localhost:5173', 'https://app.example.com'], maxBodyBytes: 2048, timeouts: { idleMs: 90_000 } });
+  await expectText(tid(page, 'gw-maxBodyBytes-default'), /Default 32 MiB/);
+
+  const call = (origin: string | null, content: string) =>
+    fetch(`${server.origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+      body: JSON.stringify({ model: 'mock/gpt-4o', messages: [{ role: 'user', content }] }),
+    });
+  const cors = await call('http://localhost:5173', 'hi');
+  assert.notEqual(cors.status, 403, 'the saved origin is allowed at once');
+  assert.equal(cors.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+  assert.equal((await call('http://localhost:5174', 'hi')).status, 403);
+  assert.equal((await call(null, 'x'.repeat(3000))).status, 413, 'the saved body cap applies at once');
+
+  // "use the default" puts one key back.
+  await tid(page, 'gw-maxBodyBytes-reset').click();
+  await expectText(tid(page, 'gw-saved'), /Largest request body \(default\) saved/);
+  assert.equal(await tid(page, 'gw-maxBodyBytes').inputValue(), '32 MiB');
+  assert.notEqual((await call(null, 'x'.repeat(3000))).status, 413);
+  await screenshot(page, 'settings-gateway-light');
+
+  const dark = await signedInPage(browser, server, 'dark');
+  await dark.page.goto(`${server.origin}/#/settings`);
+  await tid(dark.page, 'gateway-settings').waitFor();
+  await expectText(tid(dark.page, 'gw-corsOrigins-default'), /Default \(none\)/);
+  await screenshot(dark.page, 'settings-gateway-dark');
+  // The two refused saves are HTTP 400 answers (the browser logs them); nothing else went wrong.
+  assert.deepEqual(pageErrors(page).filter((e) => !/status of 400/.test(e)), []);
+  assert.deepEqual(pageErrors(dark.page), []);
+});
