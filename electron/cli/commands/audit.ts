@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from './types.ts';
-import { parse } from '../args.ts';
+import { parse, wholeNumber } from '../args.ts';
 import { table } from '../context.ts';
 import { UserError } from '../../core/util/errors.ts';
 import { parseSince } from '../../core/util/duration.ts';
@@ -59,7 +59,7 @@ export const auditCommand: Command = {
       case 'list':
       case 'ls': {
         const { values } = parse(rest, { since: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-        const limit = values.limit ? Number(values.limit) : undefined;
+        const limit = wholeNumber(values.limit, '--limit');
         const entries = ctx.core().auditLog.entries({ sinceTs: sinceOf(values.since), type: values.type });
         const shown = limit ? entries.slice(-limit) : entries;
         if (values.json) io.out(JSON.stringify(shown));

@@ -125,7 +125,7 @@ export const budgetCommand: Command = {
       const r = wrap(() =>
         budgetConfig(core, {
           timeZone: values.timezone,
-          reserveOutputCap: cap === undefined ? undefined : Number(parseAmount(cap, '--reserve-output-cap', { integer: true })),
+          reserveOutputCap: cap === undefined ? undefined : Number(parseAmount(cap, '--reserve-output-cap', { integer: true, min: 1 })),
         }),
       );
       io.out(`Time zone for budget windows: ${r.zone} (from ${r.source}).`);

@@ -68,7 +68,7 @@ export const cacheCommand: Command = {
       }
       if (values['max-mb'] !== undefined) {
         const n = Number(values['max-mb']);
-        if (!Number.isFinite(n) || n <= 0) throw new UserError('--max-mb takes a number of megabytes > 0.', 2);
+        if (!Number.isFinite(n) || n <= 0) throw new UserError(`--max-mb must be a number of megabytes above 0 (got '${values['max-mb']}').`, 2);
         cur.maxBytes = Math.round(n * 1048576);
       }
       configureCache(core, cur);

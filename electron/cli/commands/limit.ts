@@ -36,8 +36,8 @@ export const limitCommand: Command = {
       const def = wrap(() =>
         setRateLimit(core, {
           scope: values.scope!,
-          rpm: parseAmount(values.rpm, '--rpm', { integer: true }),
-          tpm: parseAmount(values.tpm, '--tpm', { integer: true }),
+          rpm: parseAmount(values.rpm, '--rpm', { integer: true, min: 1 }),
+          tpm: parseAmount(values.tpm, '--tpm', { integer: true, min: 1 }),
         }),
       );
       const parts = [def.rpm !== null ? `${def.rpm} requests/minute` : null, def.tpm !== null ? `${def.tpm} tokens/minute` : null].filter(Boolean);

@@ -24,7 +24,7 @@ const PER_M = 1e6;
 function num(v: string | undefined, flag: string, opts: { int?: boolean } = {}): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (opts.int && !Number.isInteger(n))) throw new UserError(`--${flag} takes a ${opts.int ? 'whole ' : ''}number >= 0, not '${v}'.`, 2);
+  if (!Number.isFinite(n) || n < 0 || (opts.int && !Number.isInteger(n))) throw new UserError(`--${flag} must be a ${opts.int ? 'whole ' : ''}number of 0 or more (got '${v}').`, 2);
   return n;
 }
 

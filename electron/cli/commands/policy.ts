@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from './types.ts';
 import type { CliContext } from '../context.ts';
-import { parse, requirePositional } from '../args.ts';
+import { parse, requirePositional, wholeNumber } from '../args.ts';
 import { UserError } from '../../core/util/errors.ts';
 import { PolicyRefusal } from '../../core/policy/refusal.ts';
 import { createKeyPair, createTrustAnchor, parsePolicyText, rotateTrustAnchor, signPolicy, verifyBundleAgainst } from '../../core/policy/admin.ts';
@@ -129,10 +129,8 @@ export const policyCommand: Command = {
         );
         if (!values.out) throw new UserError(`policy trust needs --out FILE.\n\n${USAGE}`, 2);
         if (!values.pub?.length) throw new UserError(`policy trust needs at least one --pub KEY.pub.\n\n${USAGE}`, 2);
-        const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-        if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1)) throw new UserError('--threshold takes a whole number >= 1.', 2);
-        const minBundleVersion = values['min-bundle-version'] === undefined ? undefined : Number(values['min-bundle-version']);
-        if (minBundleVersion !== undefined && (!Number.isInteger(minBundleVersion) || minBundleVersion < 0)) throw new UserError('--min-bundle-version takes a whole number >= 0.', 2);
+        const threshold = wholeNumber(values.threshold, '--threshold', 1);
+        const minBundleVersion = wholeNumber(values['min-bundle-version'], '--min-bundle-version', 0);
         let bytes: Buffer;
         if (values.previous) {
           if (!values.key?.length) throw new UserError('A rotation needs --key files: a threshold of the previous root keys and of the new ones.', 2);
@@ -180,9 +178,10 @@ export const policyCommand: Command = {
         for (const [flag, v] of [['--key', values.key?.length], ['--tenant', values.tenant], ['--version', values.version], ['--expires', values.expires], ['--out', values.out]] as const) {
           if (!v) throw new UserError(`policy sign needs ${flag}.\n\n${USAGE}`, 2);
         }
+        const version = wholeNumber(values.version, '--version', 1)!;
         const policyText = readFile(file, 'policy').toString('utf8');
         const bytes = refusing(() =>
-          signPolicy({ policyText, keyFiles: values.key!, tenant: values.tenant!, version: Number(values.version), expires: values.expires!, bundleId: values.id, minClientVersion: values['min-client-version'] }),
+          signPolicy({ policyText, keyFiles: values.key!, tenant: values.tenant!, version, expires: values.expires!, bundleId: values.id, minClientVersion: values['min-client-version'] }),
         );
         writeOut(values.out!, bytes, values.force);
         io.out(`Signed '${values.id ?? values.tenant}' v${values.version} for tenant '${values.tenant}' with ${values.key!.length} key(s): ${values.out}.`);

@@ -41,12 +41,14 @@ export function parseWindow(w: string | undefined): BudgetWindow {
   return w as BudgetWindow;
 }
 
-export function parseAmount(raw: string | undefined, what: string, opts: { integer?: boolean } = {}): number | null {
+/** A flag's number ('$20', '1_000_000'): at least `min` (default 0), whole when `integer`; the message states the rule. */
+export function parseAmount(raw: string | undefined, what: string, opts: { integer?: boolean; min?: number } = {}): number | null {
   if (raw === undefined) return null;
+  const min = opts.min ?? 0;
   const s = raw.replace(/^\$/, '').replace(/_/g, '').trim();
   const n = Number(s);
-  if (s === '' || !Number.isFinite(n) || n < 0 || (opts.integer && !Number.isInteger(n))) {
-    throw new Error(`${what} takes a ${opts.integer ? 'whole ' : ''}number of 0 or more (got '${raw}').`);
+  if (s === '' || !Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
+    throw new Error(`${what} must be a ${opts.integer ? 'whole ' : ''}number of ${min} or more (got '${raw}').`);
   }
   return n;
 }
@@ -128,7 +130,7 @@ export function setRateLimit(core: Core, input: { scope: string; rpm: number | n
   if (scope.kind !== 'client' && scope.kind !== 'provider') throw new Error(`Rate limits apply per client token or per provider: use 'client:<name>' or 'provider:<id>' (got '${input.scope}').`);
   if (input.rpm === null && input.tpm === null) throw new Error('Give a limit: --rpm N (requests per minute), --tpm N (tokens per minute), or both.');
   for (const [k, v] of [['--rpm', input.rpm], ['--tpm', input.tpm]] as const) {
-    if (v !== null && (!Number.isInteger(v) || v < 1)) throw new Error(`${k} takes a whole number of 1 or more (got ${v}).`);
+    if (v !== null && (!Number.isInteger(v) || v < 1)) throw new Error(`${k} must be a whole number of 1 or more (got '${v}').`);
   }
   const def = { scope: scope.key, rpm: input.rpm, tpm: input.tpm };
   core.budgets.repo.setRateLimit(def);
@@ -156,7 +158,7 @@ export function budgetConfig(core: Core, change: { timeZone?: string; reserveOut
     changed = true;
   }
   if (change.reserveOutputCap !== undefined) {
-    if (!Number.isInteger(change.reserveOutputCap) || change.reserveOutputCap < 1) throw new Error('--reserve-output-cap takes a whole number of tokens, 1 or more.');
+    if (!Number.isInteger(change.reserveOutputCap) || change.reserveOutputCap < 1) throw new Error(`--reserve-output-cap must be a whole number of 1 or more (got '${change.reserveOutputCap}').`);
     next.reserveOutputCap = change.reserveOutputCap;
     changed = true;
   }

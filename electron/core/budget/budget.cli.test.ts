@@ -48,8 +48,8 @@ test('budget set / list / remove / config, and limit set / list / remove', async
     [['--scope', 'team:x', '--limit-usd', '1', '--window', 'day'], /Invalid scope 'team:x'/],
     [['--scope', 'global', '--limit-usd', '1', '--window', 'year'], /--window takes day, week or month/],
     [['--scope', 'global', '--window', 'month'], /Give a limit/],
-    [['--scope', 'global', '--limit-usd=-3', '--window', 'month'], /--limit-usd takes a number of 0 or more/],
-    [['--scope', 'global', '--limit-tokens', '1.5', '--window', 'month'], /--limit-tokens takes a whole number/],
+    [['--scope', 'global', '--limit-usd=-3', '--window', 'month'], /--limit-usd must be a number of 0 or more \(got '-3'\)/],
+    [['--scope', 'global', '--limit-tokens', '1.5', '--window', 'month'], /--limit-tokens must be a whole number of 0 or more \(got '1\.5'\)/],
     [['--scope', 'global', '--limit-usd', '1', '--window', 'month', '--hard', '--soft'], /Choose one of --hard and --soft/],
     [['--scope', 'provider:a/b', '--limit-usd', '1', '--window', 'month'], /a provider id has no '\/'/],
   ] as const) {
