@@ -7,15 +7,15 @@ import { RouteLockedError, removeRoute, setRoute, userRoutes } from '../../core/
 import { DEFAULT_THRESHOLD } from '../../core/cache/semantic.ts';
 import { routingOf } from '../../core/routing/runtime.ts';
 import { parseDuration } from '../../core/util/duration.ts';
-import { resolveRoute } from '../../core/routing/resolve.ts';
+import { discoveryBeforeRoute, resolveRoute } from '../../core/routing/resolve.ts';
 
 const USAGE = `Usage:
   airlock route set <alias> <provider>/<model>... [--auto] [--min-tier 1|2|3] [--max-tier 1|2|3]
                     [--cache on|off] [--cache-ttl 1h] [--baseline <provider>/<model>]
-                    [--semantic <provider>/<embedding-model>|off] [--semantic-threshold 0.95] [--semantic-ttl 1h]
+                    [--semantic <provider>/<embedding-model>|off] [--semantic-threshold 0.95] [--semantic-ttl 1h] [--json]
   airlock route list [--json]
   airlock route remove <alias>
-  airlock route explain <alias-or-model> [--prompt TEXT] [--tools] [--image] [--json-schema] [--max-tokens N]
+  airlock route explain <alias-or-model> [--prompt TEXT] [--tools] [--image] [--json-schema] [--max-tokens N] [--json]
 
 A route is a name clients put in "model". Without --auto its models are tried in order (the next one on
 429, 5xx, connection errors and timeouts). With --auto each request goes to the cheapest listed model
@@ -197,6 +197,7 @@ export const routeCommand: Command = {
       const core = ctx.core();
       let r;
       try {
+        await discoveryBeforeRoute(routingOf(core), core, core.live, name); // local/custom servers' model lists
         r = resolveRoute(routingOf(core), core.live, name, body);
       } catch (err) {
         throw new UserError((err as Error).message);

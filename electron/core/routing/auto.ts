@@ -96,25 +96,67 @@ export interface PoolEntry {
   provider: ProviderRuntime;
   model: string;
   info: ModelInfoWithTier | undefined;
+  /**
+   * Not in the public catalog (discovered on a server's GET /models, listed with `--models`, or added with
+   * `airlock model set`): a capability its info does not state is unknown, not "no" (see assess()).
+   */
+  unverified?: boolean;
 }
 
 /** Output tokens assumed when pricing a request that sets no max_tokens. */
 const EXPECTED_OUTPUT = 500;
 
-export function estimateCost(info: ModelInfoWithTier, f: RequestFeatures): number {
-  return f.promptTokens * (info.input ?? 0) + Math.min(f.maxOutput ?? EXPECTED_OUTPUT, EXPECTED_OUTPUT * 4) * (info.output ?? 0);
+/** Estimated USD cost of a request on a model (an unknown price counts as 0: such models are ranked by tier, last). */
+export function estimateCost(info: ModelInfoWithTier | undefined, f: RequestFeatures): number {
+  return f.promptTokens * (info?.input ?? 0) + Math.min(f.maxOutput ?? EXPECTED_OUTPUT, EXPECTED_OUTPUT * 4) * (info?.output ?? 0);
 }
 
-/** Why a model cannot serve a request, or null when it can. */
+/**
+ * Context window assumed for an unverified model that states none: prompt + max_tokens up to this fit for sure;
+ * beyond it the model is only a last resort (most local servers run 4k-8k contexts by default, and some cut
+ * longer prompts silently).
+ */
+export const ASSUMED_CONTEXT = 8_192;
+
+/** How a model measures up to a request: a hard `bad` reason, or `doubts` (capabilities nobody stated). */
+export interface Assessment {
+  bad: string | null;
+  /** What an unverified model may lack: 'tools', 'images', 'json-schema', 'context'. */
+  doubts: string[];
+}
+
+/**
+ * Checks a model against a request. A stated capability decides; for a catalog model a missing one means
+ * "no"; for an unverified model a missing one is a doubt (it may serve the request, but a model known to
+ * serve it is preferred). `priceRequired`: a model with an unknown price is unfit.
+ */
+export function assess(info: ModelInfoWithTier | undefined, f: RequestFeatures, opts: { unverified?: boolean; priceRequired?: boolean } = {}): Assessment {
+  const doubts: string[] = [];
+  const out = (bad: string | null): Assessment => ({ bad, doubts: bad ? [] : doubts });
+  if (opts.priceRequired !== false && (!info || info.input === undefined || info.output === undefined)) return out('price unknown');
+  if (info?.mode && info.mode !== 'chat' && info.mode !== 'responses') return out(`not a chat model (${info.mode})`);
+  const cap = (needed: boolean, has: boolean | undefined, doubt: string): boolean => {
+    if (!needed || has === true) return true;
+    if (opts.unverified && has === undefined) {
+      doubts.push(doubt);
+      return true;
+    }
+    return false;
+  };
+  if (!cap(f.tools, info?.tools, 'tools')) return out('no tool use');
+  if (!cap(f.images, info?.vision, 'images')) return out('no image input');
+  if (!cap(f.jsonSchema, info?.jsonSchema, 'json-schema')) return out('no JSON schema output');
+  if (f.maxOutput !== null && info?.maxOutput !== undefined && f.maxOutput > info.maxOutput) return out(`max output ${info.maxOutput} < ${f.maxOutput}`);
+  const need = f.promptTokens + (f.maxOutput ?? 0);
+  if (info?.contextWindow !== undefined) {
+    if (need > info.contextWindow) return out(`context ${info.contextWindow} too small`);
+  } else if (opts.unverified && need > ASSUMED_CONTEXT) doubts.push('context');
+  return out(null);
+}
+
+/** Why a catalog model cannot serve a request (its price must be known), or null when it can. */
 export function unfit(info: ModelInfoWithTier | undefined, f: RequestFeatures): string | null {
-  if (!info || info.input === undefined || info.output === undefined) return 'price unknown';
-  if (info.mode && info.mode !== 'chat' && info.mode !== 'responses') return `not a chat model (${info.mode})`;
-  if (f.tools && info.tools !== true) return 'no tool use';
-  if (f.images && info.vision !== true) return 'no image input';
-  if (f.jsonSchema && info.jsonSchema !== true) return 'no JSON schema output';
-  if (f.maxOutput !== null && info.maxOutput !== undefined && f.maxOutput > info.maxOutput) return `max output ${info.maxOutput} < ${f.maxOutput}`;
-  if (info.contextWindow !== undefined && f.promptTokens + (f.maxOutput ?? 0) > info.contextWindow) return `context ${info.contextWindow} too small`;
-  return null;
+  return assess(info, f).bad;
 }
 
 export interface AutoChoice {
@@ -131,7 +173,13 @@ const AUTO_FALLBACKS = 3;
  * JSON schema) and meets the tier it needs, clamped to the route's [minTier, maxTier]. When no fitting model
  * reaches that tier, the strongest fitting one below it is used and the rule says so.
  */
-export function chooseAuto(alias: string, pool: PoolEntry[], f: RequestFeatures, spec: RouteSpec): AutoChoice {
+export function chooseAuto(
+  alias: string,
+  pool: PoolEntry[],
+  f: RequestFeatures,
+  spec: RouteSpec,
+  opts: { priceRequired?: (e: PoolEntry) => boolean } = {},
+): AutoChoice {
   const need = requiredTier(f);
   let tier = need.tier;
   let rule = `auto:${need.rule}`;
@@ -143,31 +191,49 @@ export function chooseAuto(alias: string, pool: PoolEntry[], f: RequestFeatures,
     tier = spec.maxTier;
     rule += `>max-tier-${spec.maxTier}`;
   }
-  const fit: { e: PoolEntry; tier: number; cost: number }[] = [];
+  if (pool.length === 0) throw noModelAvailable(alias, null);
+  type Fit = { e: PoolEntry; tier: number; cost: number; doubts: string[] };
+  const sure: Fit[] = [];
+  const maybe: Fit[] = [];
   const why = new Map<string, number>();
+  const reject = (k: string) => why.set(k, (why.get(k) ?? 0) + 1);
+  let unpricedExample: PoolEntry | null = null;
   for (const e of pool) {
-    const bad = unfit(e.info, f);
-    if (bad) {
-      why.set(bad.replace(/\d+/g, 'N'), (why.get(bad.replace(/\d+/g, 'N')) ?? 0) + 1);
+    const priced = e.info !== undefined && e.info.input !== undefined && e.info.output !== undefined;
+    if (!priced && opts.priceRequired?.(e)) {
+      unpricedExample ??= e;
+      reject('price unknown under a USD budget');
+      continue;
+    }
+    // An unknown price is no reason to skip a model (it is ranked last: unrated tier), unless a USD budget needs it.
+    const a = assess(e.info, f, { unverified: e.unverified, priceRequired: false });
+    if (a.bad) {
+      reject(a.bad.replace(/\d+/g, 'N'));
       continue;
     }
     const t = tierOf(e.info);
     if (spec.maxTier && t > spec.maxTier) {
-      why.set(`above max tier ${spec.maxTier}`, (why.get(`above max tier ${spec.maxTier}`) ?? 0) + 1);
+      reject(`above max tier ${spec.maxTier}`);
       continue;
     }
-    fit.push({ e, tier: t, cost: estimateCost(e.info!, f) });
+    (a.doubts.length ? maybe : sure).push({ e, tier: t, cost: estimateCost(e.info, f), doubts: a.doubts });
   }
+  // A model known to serve the request wins over one that only might; the latter is a last resort.
+  const fit = sure.length > 0 ? sure : maybe;
   if (fit.length === 0) {
     const needs = [f.tools && 'tool use', f.images && 'image input', f.jsonSchema && 'JSON schema output', `~${f.promptTokens + (f.maxOutput ?? 0)} tokens of context`].filter(Boolean).join(', ');
     const reasons = [...why].map(([k, n]) => `${n} ${k}`).join(', ');
+    const priceHint = unpricedExample
+      ? ` To use ${unpricedExample.provider.id}/${unpricedExample.model}, set its price: \`airlock model set ${unpricedExample.provider.id}/${unpricedExample.model} --input-usd-per-mtok N --output-usd-per-mtok N\`.`
+      : '';
     throw new GatewayError(
       400,
       'invalid_request_error',
-      `No model on route '${alias}' can serve this request (it needs ${needs}). Checked ${pool.length} model(s)${reasons ? `: ${reasons}` : ''}. Add a capable model to the route (\`airlock route set ${alias} ...\`) or set its capabilities with \`airlock model set\`.`,
+      `No model on route '${alias}' can serve this request (it needs ${needs}). Checked ${pool.length} model(s)${reasons ? `: ${reasons}` : ''}.${priceHint} Add a capable model to the route (\`airlock route set ${alias} ...\`), set its capabilities with \`airlock model set\`, or pick a model explicitly.`,
       { param: 'model', code: 'no_capable_model' },
     );
   }
+  if (sure.length === 0) rule += `>unverified-${[...new Set(maybe.flatMap((x) => x.doubts))].sort().join('+')}`;
   const byValue = (a: { cost: number; tier: number; e: PoolEntry }, b: { cost: number; tier: number; e: PoolEntry }) =>
     a.cost - b.cost || b.tier - a.tier || a.e.model.length - b.e.model.length || (a.e.model < b.e.model ? -1 : 1);
   const meeting = fit.filter((x) => x.tier >= tier).sort(byValue);
@@ -177,13 +243,27 @@ export function chooseAuto(alias: string, pool: PoolEntry[], f: RequestFeatures,
     ranked = [...meeting, ...below];
   } else {
     ranked = [...fit].sort((a, b) => b.tier - a.tier || byValue(a, b));
-    rule += `>best-available-tier-${ranked[0]!.tier}`;
+    rule += ranked[0]!.tier > 0 ? `>best-available-tier-${ranked[0]!.tier}` : '>best-available-unrated';
   }
   return {
     candidates: ranked.slice(0, AUTO_FALLBACKS).map((x) => ({ provider: x.e.provider, model: x.e.model, info: x.e.info })),
     rule,
     requiredTier: tier,
   };
+}
+
+/**
+ * The error for a route with no model at all to choose from. `hint` names a real model to price or pick
+ * (`<provider>/<model>`) and says why the pool is empty when known (e.g. a server's model list failed).
+ */
+export function noModelAvailable(alias: string, hint: { example: string | null; why: string | null } | null): GatewayError {
+  const example = hint?.example ?? '<provider>/<model>';
+  return new GatewayError(
+    503,
+    'api_error',
+    `No model is available for '${alias}'${hint?.why ? ` (${hint.why})` : ''}: add a provider with priced models, or set a price for your model with \`airlock model set ${example} --input-usd-per-mtok 0 --output-usd-per-mtok 0\`, or pick a model explicitly${hint?.example ? ` ('${hint.example}')` : ''}.`,
+    { param: 'model', code: 'no_model_available', headers: { 'x-should-retry': 'false' } },
+  );
 }
 
 /** Catalog ids that are snapshots or special-purpose variants, left out of the default auto pool. */

@@ -124,6 +124,11 @@ export function lookupModelFor(p: { id: string; catalogProvider: string | null; 
   return info;
 }
 
+/** Does the public catalog (resources/pricing.json) have this model? Overrides do not count. */
+export function inCatalog(catalogProvider: string | null | undefined, model: string): boolean {
+  return lookupCatalogOnly(catalogProvider, model) !== undefined;
+}
+
 function lookupCatalogOnly(catalogProvider: string | null | undefined, model: string): ModelInfo | undefined {
   const c = load();
   if (catalogProvider) {

@@ -1,11 +1,13 @@
 import type { LiveConfig } from '../core.ts';
 import type { RouteCandidate } from '../pipeline/context.ts';
-import { lookupModel, lookupModelFor } from './catalog.ts';
+import { inCatalog, lookupModel, lookupModelFor } from './catalog.ts';
 import { GatewayError } from '../util/errors.ts';
 import type { ProviderRuntime } from '../providers/registry.ts';
 import type { RoutingRuntime } from './runtime.ts';
 import { globMatch, type RouteSpec } from './routes.ts';
-import { chooseAuto, isGeneralPurpose, requestFeatures, type PoolEntry } from './auto.ts';
+import { chooseAuto, isGeneralPurpose, noModelAvailable, requestFeatures, type PoolEntry } from './auto.ts';
+import { discoverable, discoveredModels, discoveryError, prepareDiscovery } from './models.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
 
 /**
  * Turns a requested model name into candidates.
@@ -127,7 +129,7 @@ export function healthOrder(rt: RoutingRuntime, cs: RouteCandidate[]): RouteCand
  * Turns the requested name into candidates: a route/alias (ordered or auto) first, then a model address
  * (resolveModel). Candidates whose breaker is open are moved to the end.
  */
-export function resolveRoute(rt: RoutingRuntime, live: LiveConfig, requested: string, body: Record<string, unknown>): Resolved {
+export function resolveRoute(rt: RoutingRuntime, live: LiveConfig, requested: string, body: Record<string, unknown>, opts: { client?: string | null } = {}): Resolved {
   const route = rt.routes.get(requested);
   if (!route) {
     const r = resolveModel(live, requested);
@@ -140,10 +142,15 @@ export function resolveRoute(rt: RoutingRuntime, live: LiveConfig, requested: st
     if (route.candidates.length > 0) {
       const { out, missing } = expand(rt, route.candidates);
       if (out.length === 0) throw noCandidates(requested, missing);
-      pool = out.map((c) => ({ provider: c.provider, model: c.model, info: c.info }));
-    } else pool = rt.defaultPool();
+      pool = out.map((c) => ({ provider: c.provider, model: c.model, info: c.info, unverified: !inCatalog(c.provider.catalogProvider, c.model) }));
+    } else {
+      pool = rt.defaultPool();
+      if (pool.length === 0) throw noModelAvailable(requested, emptyPoolHint(rt));
+    }
     const f = requestFeatures(body);
-    const choice = chooseAuto(requested, pool, f, route);
+    // A hard USD budget refuses a model whose price is unknown: auto must not pick one under it.
+    const underUsdBudget = rt.usdBudgetCheck(opts.client ?? null);
+    const choice = chooseAuto(requested, pool, f, route, { priceRequired: (e) => !e.provider.local && underUsdBudget(e.provider.id, e.model) });
     let baseline: RouteCandidate | null = null;
     const b = route.baseline ?? rt.settings.baseline;
     if (b) baseline = parseTarget(rt, b);
@@ -160,6 +167,31 @@ export function resolveRoute(rt: RoutingRuntime, live: LiveConfig, requested: st
   if (out.length === 0) throw noCandidates(requested, missing);
   const baseline = route.baseline ? parseTarget(rt, route.baseline) : out[0]!;
   return { candidates: healthOrder(rt, out), rule: `alias:${requested}${route.managed ? ' (policy)' : ''}`, baseline, route };
+}
+
+/** A real model to name in the "no model available" error, and why the auto pool is empty when known. */
+function emptyPoolHint(rt: RoutingRuntime): { example: string | null; why: string | null } {
+  let example: string | null = null;
+  const failed: string[] = [];
+  for (const p of rt.providerList()) {
+    const err = discoverable(p) ? discoveryError(p) : null;
+    if (err) failed.push(`the model list of '${p.id}' could not be read: ${err.replace(/\.$/, '')}`);
+    const m = (discoveredModels(p) ?? [...rt.modelsOf(p)]).find((x) => isGeneralPurpose(x));
+    if (m && !example) example = `${p.id}/${m}`;
+  }
+  return { example, why: failed.length ? failed.join('; ') : null };
+}
+
+/**
+ * Routes whose candidates depend on what providers list on GET /models (auto over the default pool, globs)
+ * first ask the providers never asked (models.ts discovery); null when nothing needs waiting for.
+ */
+export function discoveryBeforeRoute(rt: RoutingRuntime, deps: { env: NodeJS.ProcessEnv; secrets?: SecretStore | null }, live: LiveConfig, requested: string): Promise<void> | null {
+  const route = rt.routes.get(requested);
+  if (!route) return null;
+  const pooled = route.strategy === 'auto' && route.candidates.length === 0;
+  if (!pooled && !route.candidates.some((c) => c.includes('*'))) return null;
+  return prepareDiscovery(rt.providerList(), deps, live);
 }
 
 function noCandidates(alias: string, missing: string[]): GatewayError {

@@ -1,7 +1,9 @@
 import type { Core } from '../core.ts';
 import type { Policy } from '../../../shared/policy.ts';
 import type { ProviderRuntime } from '../providers/registry.ts';
-import { lookupModelFor, modelsOf, setModelOverrides, type ModelInfoWithTier } from './catalog.ts';
+import { inCatalog, lookupModelFor, modelsOf, setModelOverrides, type ModelInfoWithTier } from './catalog.ts';
+import { discoverable, discoveredModels, discoveryVersion, listsOwnModels } from './models.ts';
+import { scopesOf } from '../budget/scopes.ts';
 import { ModelOverridesRepo } from './overrides.ts';
 import { effectiveRoutes, mergeRoutingSettings, policyAllows, type RouteSpec, type RoutingSettings } from './routes.ts';
 import { Breakers } from './breaker.ts';
@@ -26,6 +28,7 @@ export class RoutingRuntime {
   routes = new Map<string, RouteSpec>();
   policy: Policy | null = null;
   private pool: PoolEntry[] | null = null;
+  private poolVersion = -1;
 
   constructor(core: Core) {
     this.core = core;
@@ -65,6 +68,7 @@ export class RoutingRuntime {
   /** Every model a provider is known to serve: its catalog models, `--models`, discovery, and overrides. */
   modelsOf(p: ProviderRuntime): string[] {
     const set = new Set<string>(p.knownModels);
+    for (const m of discoveredModels(p) ?? []) set.add(m);
     for (const [k] of this.overrideEntries()) {
       const slash = k.indexOf('/');
       const prov = k.slice(0, slash);
@@ -83,27 +87,58 @@ export class RoutingRuntime {
   }
 
   /**
-   * The default auto pool: every general-purpose, priced chat model of every configured provider that the
-   * policy allows (snapshots and audio/realtime/search variants left out). Computed once per reload.
+   * The default auto pool: every general-purpose chat model of every configured provider that the policy allows
+   * (snapshots and audio/realtime/search variants left out): priced catalog models, `--models`, models with
+   * overrides (`airlock model set`), and what local servers and custom endpoints list on GET /models (models.ts
+   * discovery). An Ollama/LM Studio server that answered contributes what it serves, not its kind's catalog list. Models
+   * outside the catalog are `unverified`: their unknown capabilities are doubts (auto.ts), their price is 0 on a
+   * local provider and unknown elsewhere. Computed once per reload and discovery change.
    */
   defaultPool(): PoolEntry[] {
-    if (this.pool) return this.pool;
+    const v = discoveryVersion();
+    if (this.pool && this.poolVersion === v) return this.pool;
     const out: PoolEntry[] = [];
+    const overridden = this.overrides.list();
     for (const p of this.core.live.providers.values()) {
+      const served = discoverable(p) ? discoveredModels(p) : null;
       const models = new Set<string>([
-        ...(p.catalogProvider ? modelsOf(p.catalogProvider, ['chat', 'responses']) : []),
+        ...(p.catalogProvider && !(listsOwnModels(p) && served) ? modelsOf(p.catalogProvider, ['chat', 'responses']) : []),
         ...((p.record.options.models as string[] | undefined) ?? []),
+        ...(served ?? []),
       ]);
-      for (const o of this.overrides.list()) if (o.provider === p.id || o.provider === p.catalogProvider) models.add(o.model);
+      const byOverride = new Set<string>();
+      for (const o of overridden) if (o.provider === p.id || o.provider === p.catalogProvider) byOverride.add(o.model);
+      for (const m of byOverride) models.add(m);
       for (const m of models) {
         if (!isGeneralPurpose(m) || !this.allowed(p, m)) continue;
         const info = lookupModelFor(p, m);
-        if (!info || info.input === undefined || info.output === undefined) continue;
-        out.push({ provider: p, model: m, info });
+        if (info?.mode && info.mode !== 'chat' && info.mode !== 'responses') continue;
+        const cataloged = inCatalog(p.catalogProvider, m);
+        const priced = info !== undefined && info.input !== undefined && info.output !== undefined;
+        // A catalog model without a price stays out (as the catalog's own entries always did); a model the
+        // catalog does not know is in, priced or not (unknown prices are ranked last; see auto.ts).
+        if (!priced && cataloged && !byOverride.has(m)) continue;
+        out.push({ provider: p, model: m, info, unverified: !cataloged });
       }
     }
     this.pool = out;
+    this.poolVersion = v;
     return out;
+  }
+
+  /**
+   * A predicate: would a hard USD budget apply to a request of this client to `<provider>/<model>`? Such a budget
+   * refuses a model whose price is unknown (budget/service.ts), so auto never picks one under it. The budgets
+   * are read on first use (only pools with unpriced models ask), once per decision.
+   */
+  usdBudgetCheck(client: string | null): (providerId: string, model: string) => boolean {
+    let scopes: Set<string> | null = null;
+    return (providerId, model) => {
+      scopes ??= new Set(
+        [...this.core.budgets.managedDefs(), ...this.core.budgets.repo.listBudgets()].filter((b) => b.mode === 'hard' && b.limitUsd !== null).map((b) => b.scope),
+      );
+      return scopes.size > 0 && scopesOf(client, providerId, model).some((s) => scopes!.has(s));
+    };
   }
 }
 
