@@ -12,11 +12,13 @@ if (skip) console.log(`# settings e2e skipped: ${skip}`);
 const tid = (page: Page, id: string) => page.getByTestId(id);
 
 test('Settings → Advanced gateway settings: defaults, refusals under the field, saved values live on the gateway, reset', { skip: skip ?? false }, async (t) => {
-  const server: WebServer = await startWebServer();
+  // Wired like `airlock serve --port 0`: the gateway runs on a free port, not the configured 4789.
+  let server: WebServer | null = null;
+  server = await startWebServer({ gateway: () => ({ state: 'running', port: server?.gateway.port ?? 0, portOverride: '--port' }) });
   const browser: Browser = await launchBrowser();
   t.after(async () => {
     await browser.close();
-    await server.close();
+    await server?.close();
   });
   server.core.providers.add({ id: 'mock', type: 'openai-compatible', preset: null, baseUrl: server.mock.url, keyEnv: 'AIRLOCK_E2E_NO_KEY', options: {} });
   const { token } = server.core.clients.create('browser-tool');
@@ -24,6 +26,12 @@ test('Settings → Advanced gateway settings: defaults, refusals under the field
   await page.goto(`${server.origin}/#/settings`);
   const card = tid(page, 'gateway-settings');
   await card.waitFor();
+
+  // The port field holds the configured port; the running one is said beside it, with the reason.
+  const port = server.gateway.port;
+  assert.equal(await tid(page, 'settings-port').inputValue(), '4789');
+  await expectText(tid(page, 'settings-port-running'), `The gateway is running on 127.0.0.1:${port} because --port was given to airlock serve; started without it, it uses 4789.`);
+  await expectText(tid(page, 'gateway-status'), `127.0.0.1:${port}`);
 
   // Defaults, written as people read them.
   assert.equal(await tid(page, 'gw-maxBodyBytes').inputValue(), '32 MiB');

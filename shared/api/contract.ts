@@ -31,6 +31,11 @@ export const GatewayStatus = z.object({
   origin: z.string(),
   /** The configured port differs from the one in use: a restart applies it. */
   restartNeeded: z.boolean(),
+  /** The port Settings holds (or the default): what the gateway uses when nothing overrides it. */
+  configuredPort: z.number().int(),
+  /** Why the running port is not the configured one (null when they are the same, or restartNeeded): `--port`
+   *  given to `airlock serve`, the AIRLOCK_PORT environment variable, or the shell chose it ('other'). */
+  portOverride: z.enum(['--port', 'AIRLOCK_PORT', 'other']).nullable(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatus>;
 

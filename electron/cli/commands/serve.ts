@@ -44,7 +44,8 @@ export const serveCommand: Command = {
       const port = parsePort(values.port ?? (ctx.io.env.AIRLOCK_PORT === undefined && settings.portSet ? String(settings.port) : undefined), ctx.io.env);
       if (!values['no-ui']) {
         let running = port;
-        api = new AppApiService(core, { mode: 'web', version: appVersion(), gateway: () => ({ state: 'running', port: running }) });
+        const portOverride = values.port !== undefined ? ('--port' as const) : null;
+        api = new AppApiService(core, { mode: 'web', version: appVersion(), gateway: () => ({ state: 'running', port: running, portOverride }) });
         ui = createWebUi(core, api);
         gateway = await startGateway(core, { port, extra: ui.handler });
         running = gateway.port;

@@ -26,7 +26,8 @@ export type GatewayState = 'running' | 'paused' | 'stopped';
 export interface ShellHooks {
   mode: 'desktop' | 'web';
   version: string;
-  gateway(): { state: GatewayState; port: number };
+  /** portOverride: the running port came from `airlock serve --port` (AIRLOCK_PORT is read from core.env). */
+  gateway(): { state: GatewayState; port: number; portOverride?: '--port' | null };
   /** Desktop only: stop/start accepting gateway requests. */
   setPaused?(paused: boolean): Promise<void>;
   /** Desktop only: the OS login item. */
@@ -83,7 +84,12 @@ export function createHandlers(core: Core, hooks: ShellHooks): Handlers {
     const g = hooks.gateway();
     const s = readAppSettings(core);
     const origin = `http://127.0.0.1:${g.port}`;
-    return { state: g.state, port: g.port, url: `${origin}/v1`, origin, restartNeeded: s.portSet && s.port !== g.port };
+    // What decided the running port, when it is not the configured one: --port, then AIRLOCK_PORT, then Settings.
+    const override = g.portOverride ?? (core.env.AIRLOCK_PORT !== undefined && core.env.AIRLOCK_PORT !== '' ? 'AIRLOCK_PORT' : null);
+    const differs = s.port !== g.port;
+    const restartNeeded = differs && s.portSet && override === null;
+    const portOverride = !differs || restartNeeded ? null : (override ?? 'other');
+    return { state: g.state, port: g.port, url: `${origin}/v1`, origin, restartNeeded, configuredPort: s.port, portOverride };
   };
 
   async function keyStatus(p: ProviderRecord, local: boolean): Promise<KeyStatus> {

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { SettingsPatch, StoredBody } from '../../../shared/api/contract.ts';
+import { portOverrideText } from '../port-note.ts';
 import { api } from '../api.ts';
 import { errorText, useApp } from '../store.ts';
 import { Card, ErrorState, Loading } from '../components/common.tsx';
@@ -77,11 +78,16 @@ export function SettingsScreen() {
               Save
             </button>
           </div>
-          <p className="hint">
+          <p className="hint" data-testid="settings-port-hint">
             {info?.gateway.restartNeeded
               ? `Airlock is still listening on ${info.gateway.port}; the new port applies after a restart. Update your tools' base URL then.`
               : 'Changing it applies after a restart; tools then need the new base URL.'}
           </p>
+          {info && info.gateway.portOverride && (
+            <p className="hint port-override" data-testid="settings-port-running">
+              {portOverrideText(info.gateway)}
+            </p>
+          )}
         </form>
       </Card>
 
