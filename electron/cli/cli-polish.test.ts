@@ -4,7 +4,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tempDataDir } from '../core/testing/harness.ts';
+import path from 'node:path';
 import { runCli } from './run.ts';
+import { COMMANDS } from './commands/index.ts';
+import type { SecretStore } from '../core/secrets/secret-store.ts';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -14,10 +17,25 @@ const mkdir = () => {
   return d;
 };
 
+/** An in-memory keychain (the real one is covered by the keychain tests). */
+class MemorySecrets implements SecretStore {
+  readonly items = new Map<string, string>();
+  async get(a: string) {
+    return this.items.get(a) ?? null;
+  }
+  async set(a: string, s: string) {
+    this.items.set(a, s);
+  }
+  async delete(a: string) {
+    return this.items.delete(a);
+  }
+}
+const secrets = new MemorySecrets();
+
 async function cli(dir: string, args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { AIRLOCK_TZ: 'UTC' }, isTTY: false }, () => null);
+  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { AIRLOCK_TZ: 'UTC' }, isTTY: false }, () => secrets);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -73,4 +91,69 @@ test('numbers: negative values reach the check (no "ambiguous argument"), the me
   const listed = await cli(dir, ['audit', 'list', '--limit', '1', '--json']);
   assert.equal(listed.code, 0, listed.err);
   assert.equal(JSON.parse(listed.out).length, 1);
+});
+
+test('--json on every creating and listing command, and each usage text says so', async () => {
+  const dir = mkdir();
+  const json = async (args: string[], stdin = '') => {
+    const r = await cli(dir, [...args, '--json'], stdin);
+    assert.equal(r.code, 0, `${args.join(' ')} --json: ${r.err}`);
+    try {
+      return JSON.parse(r.out);
+    } catch {
+      assert.fail(`${args.join(' ')} --json printed no JSON: ${r.out}`);
+    }
+  };
+  let j = await json(['budget', 'set', '--scope', 'global', '--limit-usd', '20', '--window', 'month']);
+  assert.equal(j.scope, 'global');
+  assert.equal(j.limit_usd, 20);
+  assert.deepEqual(j.notes, []);
+  j = await json(['budget', 'config']);
+  assert.deepEqual(j, { time_zone: 'UTC', time_zone_source: j.time_zone_source, reserve_output_cap: 4096 });
+  assert.deepEqual(await json(['limit', 'set', '--scope', 'client:aider', '--rpm', '60']), { scope: 'client:aider', rpm: 60, tpm: null });
+  assert.equal((await json(['route', 'set', 'coder', 'openai/gpt-4o'])).alias, 'coder');
+  assert.equal((await json(['model', 'set', 'openai/my-tune', '--input-usd-per-mtok', '1', '--output-usd-per-mtok', '2'])).model, 'openai/my-tune');
+  assert.equal((await json(['dlp', 'set', 'EMAIL', 'redact'])).action, 'redact');
+  await json(['provider', 'add', 'openai']);
+  j = await json(['key', 'set', 'openai'], 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789wxyz');
+  assert.deepEqual(j, { provider: 'openai', label: 'default', hint: 'wxyz', active: true, key_env: null });
+  assert.equal((await json(['key', 'list']))[0].hint, 'wxyz');
+
+  const adm = mkdir();
+  const pre = path.join(adm, 'acme');
+  j = await json(['policy', 'keygen', '--out', pre]);
+  assert.deepEqual(Object.keys(j), ['key_file', 'pub_file', 'keyid']);
+  assert.match(j.keyid, /^[0-9a-f]{64}$/);
+  j = await json(['policy', 'trust', '--pub', `${pre}.pub`, '--tenant', 'acme', '--out', path.join(adm, 'trust.json')]);
+  assert.equal(j.tenant, 'acme');
+  assert.equal(j.threshold, 1);
+  fs.writeFileSync(path.join(adm, 'p.json'), '{}');
+  j = await json(['policy', 'sign', path.join(adm, 'p.json'), '--key', `${pre}.key`, '--tenant', 'acme', '--version', '3', '--expires', '30d', '--out', path.join(adm, 'b.json')]);
+  assert.equal(j.version, 3);
+
+  // audit verify --json: the verdict on stdout, the exit code unchanged.
+  await new Promise((r) => setImmediate(r));
+  j = await json(['audit', 'verify']);
+  assert.equal(j.ok, true);
+  assert.ok(j.entries >= 7, `entries: ${j.entries}`);
+  assert.deepEqual(j.problems, []);
+  const bad = path.join(adm, 'bad.jsonl');
+  fs.writeFileSync(bad, 'not an export\n');
+  const r = await cli(dir, ['audit', 'verify', '--file', bad, '--json']);
+  assert.equal(r.code, 1);
+  assert.equal(JSON.parse(r.out).ok, false);
+
+  // Every usage line of a creating or listing subcommand offers --json.
+  const creating = /^\s*airlock (\S+) (set|add|create|list|ls|keygen|trust|sign|verify|stats|config|show|diff|explain)\b/;
+  for (const [name, cmd] of Object.entries(COMMANDS)) {
+    const lines = cmd.usage.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (!creating.test(lines[i]!)) continue;
+      // A usage entry may wrap onto indented continuation lines.
+      let entry = lines[i]!;
+      for (let k = i + 1; k < lines.length && /^\s{6,}\[/.test(lines[k]!); k++) entry += lines[k];
+      if (/^\s*airlock config set /.test(entry)) continue; // a gateway setting's KEY VALUE, not a record
+      assert.match(entry, /--json/, `\`airlock ${name}\` usage: ${entry.trim()}`);
+    }
+  }
 });

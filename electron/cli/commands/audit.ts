@@ -10,8 +10,9 @@ import { keyIdOf, readPublicKey } from '../../core/policy/dsse.ts';
 
 const USAGE = `Usage:
   airlock audit list [--since 24h|ISO] [--type TYPE] [--limit N] [--json]
-  airlock audit verify [--file audit.jsonl] [--device-key KEYID|device.pub]
+  airlock audit verify [--file audit.jsonl] [--device-key KEYID|device.pub] [--json]
         checks the hash chain and the signed checkpoints; exit 1 naming what and where on tampering
+        (--json prints {"ok", "entries", "problems", ...} on stdout, with the same exit code)
   airlock audit export [--since 24h|ISO] [--out audit.jsonl]   entries plus the latest signed checkpoint (JSON lines)
   airlock audit checkpoint                                      signs the current head now
   airlock audit device-key                                      prints the device key id auditors can pin
@@ -35,7 +36,21 @@ function pinned(v: string | undefined): string[] | undefined {
   }
 }
 
-function report(r: VerifyResult, what: string, out: (l: string) => void, err: (l: string) => void): number {
+function report(r: VerifyResult, what: string, out: (l: string) => void, err: (l: string) => void, json = false): number {
+  if (json) {
+    out(
+      JSON.stringify({
+        ok: r.ok,
+        entries: r.entries,
+        problems: r.problems,
+        first_seq: r.firstSeq,
+        last_seq: r.lastSeq,
+        checkpoints_verified: r.checkpointsVerified,
+        uncheckpointed: r.uncheckpointed,
+      }),
+    );
+    return r.ok ? 0 : 1;
+  }
   if (!r.ok) {
     err(`audit log ${what} FAILED verification (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}):`);
     for (const p of r.problems) err(`  - ${p}`);
@@ -68,7 +83,7 @@ export const auditCommand: Command = {
         return 0;
       }
       case 'verify': {
-        const { values } = parse(rest, { file: { type: 'string' }, 'device-key': { type: 'string' } }, USAGE);
+        const { values } = parse(rest, { file: { type: 'string' }, 'device-key': { type: 'string' }, json: { type: 'boolean' } }, USAGE);
         const trustedKeyIds = pinned(values['device-key']);
         if (values.file) {
           let text: string;
@@ -81,7 +96,9 @@ export const auditCommand: Command = {
           try {
             parsed = parseExport(text);
           } catch (err) {
-            io.err(`audit export ${values.file} FAILED verification: ${(err as Error).message}`);
+            const why = `audit export ${values.file} FAILED verification: ${(err as Error).message}`;
+            if (values.json) io.out(JSON.stringify({ ok: false, entries: 0, problems: [(err as Error).message] }));
+            else io.err(why);
             return 1;
           }
           const r = verifyChain(parsed.entries, parsed.checkpoints, { start: parsed.start, trustedKeyIds });
@@ -89,10 +106,10 @@ export const auditCommand: Command = {
             r.ok = false;
             r.problems.push('the export carries no signed checkpoint, so its entries cannot be authenticated');
           }
-          return report(r, values.file, io.out, io.err);
+          return report(r, values.file, io.out, io.err, values.json);
         }
         const r = ctx.core().auditLog.verify({ trustedKeyIds });
-        return report(r, `in ${ctx.dataDir}`, io.out, io.err);
+        return report(r, `in ${ctx.dataDir}`, io.out, io.err, values.json);
       }
       case 'export': {
         const { values } = parse(rest, { since: { type: 'string' }, out: { type: 'string' } }, USAGE);

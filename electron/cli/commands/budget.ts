@@ -6,11 +6,11 @@ import { ManagedRefusalError, NotFoundError, budgetConfig, budgetJson, parseAmou
 import { describeBudget, fmtUsd, type BudgetStatus } from '../../core/budget/service.ts';
 
 const USAGE = `Usage:
-  airlock budget set --scope SCOPE [--limit-usd N] [--limit-tokens N] --window day|week|month [--hard|--soft] [--warn-at PCT]
+  airlock budget set --scope SCOPE [--limit-usd N] [--limit-tokens N] --window day|week|month [--hard|--soft] [--warn-at PCT] [--json]
   airlock budget list [--json]
   airlock budget remove --scope SCOPE --window day|week|month
   airlock budget remove <id>
-  airlock budget config [--timezone ZONE|system] [--reserve-output-cap N]
+  airlock budget config [--timezone ZONE|system] [--reserve-output-cap N] [--json]
 
 SCOPE is global, client:<token name>, provider:<provider id> or model:<provider id>/<model>.
 A hard budget (the default) refuses requests that could take spend past the limit (HTTP 429 with
@@ -56,6 +56,7 @@ export const budgetCommand: Command = {
           hard: { type: 'boolean' },
           soft: { type: 'boolean' },
           'warn-at': { type: 'string' },
+          json: { type: 'boolean' },
         },
         USAGE,
       );
@@ -75,6 +76,10 @@ export const budgetCommand: Command = {
         });
       });
       const st = core.budgets.list().find((b) => b.id === budget.id)!;
+      if (values.json) {
+        io.out(JSON.stringify({ ...budgetJson(st), notes }));
+        return 0;
+      }
       io.out(`Set the ${describeBudget(budget)}: ${limitText(st)}${budget.warnAtPct !== null ? `, warning at ${budget.warnAtPct}%` : ''} (id ${budget.id}).`);
       io.out(`This ${budget.window} so far: ${spentText(st)} (${st.usedPct}%). Resets at ${st.resetsAt} (${st.zone}).`);
       for (const n of notes) io.out(n);
@@ -119,7 +124,7 @@ export const budgetCommand: Command = {
       return 0;
     }
     if (sub === 'config') {
-      const { values } = parse(rest, { timezone: { type: 'string' }, 'reserve-output-cap': { type: 'string' } }, USAGE);
+      const { values } = parse(rest, { timezone: { type: 'string' }, 'reserve-output-cap': { type: 'string' }, json: { type: 'boolean' } }, USAGE);
       const core = ctx.core();
       const cap = values['reserve-output-cap'];
       const r = wrap(() =>
@@ -128,6 +133,10 @@ export const budgetCommand: Command = {
           reserveOutputCap: cap === undefined ? undefined : Number(parseAmount(cap, '--reserve-output-cap', { integer: true, min: 1 })),
         }),
       );
+      if (values.json) {
+        io.out(JSON.stringify({ time_zone: r.zone, time_zone_source: r.source, reserve_output_cap: r.reserveOutputCap }));
+        return 0;
+      }
       io.out(`Time zone for budget windows: ${r.zone} (from ${r.source}).`);
       io.out(`A reservation counts at most ${r.reserveOutputCap} output tokens per request.`);
       return 0;

@@ -11,7 +11,7 @@ import type { Policy } from '../../../shared/policy.ts';
 
 const USAGE = `Usage:
   airlock dlp list [--json]                                   every detector and custom rule with its effective action
-  airlock dlp set <TYPE|rule-id> mask|redact|block|warn|allow  change one action (a team policy can only be tightened)
+  airlock dlp set <TYPE|rule-id> mask|redact|block|warn|allow [--json]  change one action (a team policy can only be tightened)
   airlock dlp scan [--json] [--jsonl] [--policy FILE] < file  print findings (type, start, end, rule) for stdin
 
 Actions: mask (reversible placeholder, restored in the answer), redact (removed for good), block (refuse the
@@ -47,7 +47,7 @@ export const dlpCommand: Command = {
       return 0;
     }
     if (sub === 'set') {
-      const { positionals } = parse(rest, {}, USAGE);
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, USAGE);
       const key = requirePositional(positionals, 0, 'detector type or rule id', USAGE);
       const action = requirePositional(positionals, 1, 'action', USAGE);
       if (!isAction(action)) throw new UserError(`Unknown action '${action}'. Use mask, redact, block, warn or allow.`, 2);
@@ -64,6 +64,10 @@ export const dlpCommand: Command = {
         throw err;
       }
       const eff = configFor(readUserSettings(core), managed).actions.get(type);
+      if (values.json) {
+        io.out(JSON.stringify({ type, action, effective: eff ?? action, managed_by: eff !== action ? core.policy.managedBy() : null }));
+        return 0;
+      }
       io.out(`${type}: ${action}${eff !== action ? ` (effective: ${eff}, set by team policy)` : ''}. A running gateway applies it to the next request.`);
       return 0;
     }

@@ -8,7 +8,7 @@ import { SecretStoreUnavailableError } from '../../core/secrets/secret-store.ts'
 import { KeyMissingError, type KeyTestResult } from '../../core/secrets/keys-service.ts';
 
 const USAGE = `Usage:
-  airlock key set <provider> [--label L] [--use]   store a key read from standard input (no echo on a terminal)
+  airlock key set <provider> [--label L] [--use] [--json]  store a key read from standard input (no echo on a terminal)
   airlock key list [provider] [--json]             stored keys: label, last 4 characters, which one is active
   airlock key use <provider> <label>               switch the provider to another stored key
   airlock key remove <provider> [--label L]        delete one key, or all of the provider's keys
@@ -92,7 +92,7 @@ export const keyCommand: Command = {
     const [sub, ...rest] = args;
     const { io } = ctx;
     if (sub === 'set' || sub === 'add') {
-      const { values, positionals } = parse(rest, { label: { type: 'string' }, use: { type: 'boolean' } }, USAGE);
+      const { values, positionals } = parse(rest, { label: { type: 'string' }, use: { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
       const id = requirePositional(positionals, 0, 'provider id', USAGE);
       if (positionals.length > 1) {
         throw new UserError('`airlock key set` takes no key on the command line (it would be kept in shell history and visible to other processes). Nothing was stored. Paste it at the prompt or pipe it: `airlock key set ' + safe(id) + ' < key.txt`.', 2);
@@ -103,6 +103,11 @@ export const keyCommand: Command = {
       const secret = await readKey(ctx, id, label);
       const k = await keychain(() => core.keys.set(id, secret, { label, activate: values.use ? true : undefined }));
       const where = core.secrets?.backend ?? 'the system keychain';
+      if (values.json) {
+        // The last 4 characters only, like `key list --json`: never the key.
+        io.out(JSON.stringify({ provider: id, label: k.label, hint: k.hint, active: k.active, key_env: core.providers.get(id)?.keyEnv ?? null }));
+        return 0;
+      }
       io.out(`Stored key '${k.label}' for '${id}' (${k.hint ? `…${k.hint}` : 'short key'}) in ${where}.`);
       if (k.active) io.out(`'${id}' uses it now.`);
       else io.out(`'${id}' still uses its key '${core.keys.repo.active(id)?.label ?? '?'}'. Switch with \`airlock key use ${id} ${k.label}\`.`);

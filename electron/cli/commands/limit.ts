@@ -5,7 +5,7 @@ import { UserError } from '../../core/util/errors.ts';
 import { ManagedRefusalError, NotFoundError, parseAmount, removeRateLimit, setRateLimit } from '../../core/budget/admin.ts';
 
 const USAGE = `Usage:
-  airlock limit set --scope client:<name>|provider:<id> [--rpm N] [--tpm N]
+  airlock limit set --scope client:<name>|provider:<id> [--rpm N] [--tpm N] [--json]
   airlock limit list [--json]
   airlock limit remove --scope client:<name>|provider:<id>
 
@@ -29,7 +29,7 @@ export const limitCommand: Command = {
       }
     };
     if (sub === 'set') {
-      const { values, positionals } = parse(rest, { scope: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' } }, USAGE);
+      const { values, positionals } = parse(rest, { scope: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
       if (positionals.length) throw new UserError(`Unexpected argument '${positionals[0]}'.\n\n${USAGE}`, 2);
       if (!values.scope) throw new UserError(`Missing --scope.\n\n${USAGE}`, 2);
       const core = ctx.core();
@@ -40,6 +40,10 @@ export const limitCommand: Command = {
           tpm: parseAmount(values.tpm, '--tpm', { integer: true, min: 1 }),
         }),
       );
+      if (values.json) {
+        io.out(JSON.stringify(def));
+        return 0;
+      }
       const parts = [def.rpm !== null ? `${def.rpm} requests/minute` : null, def.tpm !== null ? `${def.tpm} tokens/minute` : null].filter(Boolean);
       io.out(`Rate limit for ${def.scope}: ${parts.join(', ')}.`);
       return 0;

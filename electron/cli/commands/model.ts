@@ -9,7 +9,7 @@ import { removeModelOverride, setModelOverride } from '../../core/routing/admin.
 
 const USAGE = `Usage:
   airlock model set <provider>/<model> [--input-usd-per-mtok N] [--output-usd-per-mtok N] [--cached-input-usd-per-mtok N]
-                    [--context N] [--max-output N] [--tools] [--vision] [--json-schema] [--reasoning] [--tier 1|2|3]
+                    [--context N] [--max-output N] [--tools] [--vision] [--json-schema] [--reasoning] [--tier 1|2|3] [--json]
   airlock model list [--all] [--json]
   airlock model remove <provider>/<model>
 

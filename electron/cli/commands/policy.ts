@@ -13,16 +13,16 @@ import { PolicyLockedError } from '../../core/policy/merge.ts';
 import { fetchBundle } from '../../core/policy/fetch.ts';
 
 const USAGE = `Usage (admin):
-  airlock policy keygen --out PREFIX                  writes PREFIX.key (Ed25519, mode 0600) and PREFIX.pub
+  airlock policy keygen --out PREFIX [--json]         writes PREFIX.key (Ed25519, mode 0600) and PREFIX.pub
   airlock policy trust --pub A.pub [--pub B.pub --threshold 2] --tenant T [--contact WHO] [--bundle-url URL]
-                       [--min-bundle-version N] --out trust.json
-  airlock policy trust --previous trust.json --pub NEW.pub [--threshold N] --key OLD.key --key NEW.key --out trust-v2.json
+                       [--min-bundle-version N] --out trust.json [--json]
+  airlock policy trust --previous trust.json --pub NEW.pub [--threshold N] --key OLD.key --key NEW.key --out trust-v2.json [--json]
                        root key rotation: the next trust anchor version, signed by the old and the new keys
   airlock policy init [--out policy.json]              a starter policy with every section (docs/policy.md)
   airlock policy sign policy.json --key PREFIX.key [--key ...] --tenant T --version N --expires 30d
-                      [--id NAME] [--min-client-version X.Y.Z] --out bundle.json
-  airlock policy verify bundle.json [--trust trust.json]   exit 0, or the reason and exit 1
-  airlock policy diff OLD.json NEW.json               what changed between two policies or bundles
+                      [--id NAME] [--min-client-version X.Y.Z] --out bundle.json [--json]
+  airlock policy verify bundle.json [--trust trust.json] [--json]   exit 0, or the reason and exit 1
+  airlock policy diff OLD.json NEW.json [--json]      what changed between two policies or bundles
 
 Usage (desktop):
   airlock policy install bundle.json                  installs a bundle (or a rotated trust anchor)
@@ -103,9 +103,13 @@ export const policyCommand: Command = {
     const { io } = ctx;
     switch (sub) {
       case 'keygen': {
-        const { values } = parse(rest, { out: { type: 'string' } }, USAGE);
+        const { values } = parse(rest, { out: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
         if (!values.out) throw new UserError(`policy keygen needs --out PREFIX.\n\n${USAGE}`, 2);
         const r = refusing(() => createKeyPair(values.out!));
+        if (values.json) {
+          io.out(JSON.stringify({ key_file: r.keyFile, pub_file: r.pubFile, keyid: r.keyid }));
+          return 0;
+        }
         io.out(`Wrote ${r.keyFile} (private, mode 0600: keep it offline or in a vault) and ${r.pubFile}.`);
         io.out(`Key id: ${r.keyid}`);
         return 0;
@@ -124,6 +128,7 @@ export const policyCommand: Command = {
             previous: { type: 'string' },
             out: { type: 'string' },
             force: { type: 'boolean' },
+            json: { type: 'boolean' },
           },
           USAGE,
         );
@@ -142,6 +147,10 @@ export const policyCommand: Command = {
         }
         writeOut(values.out, bytes, values.force);
         const t = parseTrust(bytes, values.out);
+        if (values.json) {
+          io.out(JSON.stringify({ file: values.out, version: t.payload.version, tenant: t.payload.tenant, keyids: [...t.keys.keys()], threshold: t.payload.threshold }));
+          return 0;
+        }
         io.out(`Wrote trust anchor v${t.payload.version} for tenant '${t.payload.tenant}' (${t.keys.size} key(s), threshold ${t.payload.threshold}) to ${values.out}.`);
         io.out(
           t.payload.version === 1
@@ -171,6 +180,7 @@ export const policyCommand: Command = {
             'min-client-version': { type: 'string' },
             out: { type: 'string' },
             force: { type: 'boolean' },
+            json: { type: 'boolean' },
           },
           USAGE,
         );
@@ -184,6 +194,10 @@ export const policyCommand: Command = {
           signPolicy({ policyText, keyFiles: values.key!, tenant: values.tenant!, version, expires: values.expires!, bundleId: values.id, minClientVersion: values['min-client-version'] }),
         );
         writeOut(values.out!, bytes, values.force);
+        if (values.json) {
+          io.out(JSON.stringify({ file: values.out, bundle_id: values.id ?? values.tenant, tenant: values.tenant, version, signing_keys: values.key!.length }));
+          return 0;
+        }
         io.out(`Signed '${values.id ?? values.tenant}' v${values.version} for tenant '${values.tenant}' with ${values.key!.length} key(s): ${values.out}.`);
         return 0;
       }
