@@ -8,6 +8,8 @@ import path from 'node:path';
 import { runCli } from './run.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { SecretStore } from '../core/secrets/secret-store.ts';
+import { resolveModel } from '../core/routing/resolve.ts';
+import { GENESIS, entryHash, verifyChain, type AuditEntry } from '../core/audit/chain.ts';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -156,4 +158,56 @@ test('--json on every creating and listing command, and each usage text says so'
       assert.match(entry, /--json/, `\`airlock ${name}\` usage: ${entry.trim()}`);
     }
   }
+});
+
+test('wording: articles, a valid id suggested, the local-provider hint, an unknown model hint that can work, entry/entries', async () => {
+  const dir = mkdir();
+  let r = await cli(dir, ['provider', 'add', 'kp', '--type', 'openai-compatible']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--base-url is needed for an openai-compatible provider/);
+  r = await cli(dir, ['provider', 'add', 'Foo/bar', '--type', 'openai-compatible', '--base-url', 'https://api.example.com/v1']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /Provider id 'Foo\/bar' is not valid/);
+  assert.match(r.err, /Try 'foo-bar'\./);
+  assert.doesNotMatch(r.err, /foo\/bar\//, 'no invalid id in the example');
+  r = await cli(dir, ['provider', 'add', 'kp', '--type', 'openai-compatible', '--base-url', 'http://127.0.0.1:8080/v1']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /no key is needed; if your server wants one, `airlock key set kp`/);
+  assert.doesNotMatch(r.out, /Next: store its key/);
+  assert.match((await cli(dir, ['provider', 'list'])).out, /key: not needed \(local\)/, 'add and list agree');
+  r = await cli(dir, ['provider', 'add', 'remote', '--type', 'openai-compatible', '--base-url', 'https://api.example.com/v1']);
+  assert.match(r.out, /Next: store its key with `airlock key set remote`/);
+
+  // The unknown-model hint suggests something that can work.
+  const live = (entries: [string, string[]][]) => ({ providers: new Map(entries.map(([id, models]) => [id, { id, catalogProvider: null, knownModels: new Set(models) }])) }) as never;
+  const msg = (l: unknown, model: string) => {
+    try {
+      resolveModel(l as never, model);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`${model} resolved`);
+  };
+  const two = live([['ant', ['claude-x']], ['oai', ['gpt-4o']]]);
+  let m = msg(two, 'nope/x');
+  assert.match(m, /'nope' is not a configured provider \(configured: ant, oai\)/);
+  assert.doesNotMatch(m, /ant\/nope\/x/, 'no provider/<provider>/<model> guess');
+  m = msg(two, 'oaj/gpt-4o');
+  assert.match(m, /Did you mean 'oai\/gpt-4o'\?/);
+  m = msg(live([['ant', ['claude-x']], ['openrouter', ['openai/gpt-4o-mini']]]), 'openai/gpt-4o');
+  assert.match(m, /Did you mean 'openrouter\/openai\/gpt-4o'\?/, 'a provider with namespaced model ids');
+  m = msg(two, 'nope');
+  assert.match(m, /e\.g\. 'ant\/nope'/);
+
+  // Audit verify names one missing entry in the singular, a run in the plural.
+  const chain: AuditEntry[] = [];
+  let prev = GENESIS;
+  for (let seq = 1; seq <= 6; seq++) {
+    const e = { seq, ts: 1_700_000_000_000 + seq, type: 'test.event', data: { i: seq }, prev };
+    const hash = entryHash(e);
+    chain.push({ ...e, hash });
+    prev = hash;
+  }
+  assert.match(verifyChain(chain.filter((e) => e.seq !== 3), []).problems.join('\n'), /entry #3 is missing before entry #4/);
+  assert.match(verifyChain(chain.filter((e) => e.seq !== 3 && e.seq !== 4), []).problems.join('\n'), /entries #3\.\.#4 are missing before entry #5/);
 });

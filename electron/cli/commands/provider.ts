@@ -6,6 +6,21 @@ import { PRESETS, findPreset, normaliseBaseUrl, type ProviderType } from '../../
 import { describeKey } from './key-status.ts';
 import type { Core } from '../../core/core.ts';
 import { SecretStoreUnavailableError } from '../../core/secrets/secret-store.ts';
+import { toRuntime } from '../../core/providers/registry.ts';
+
+/** 'an openai-compatible', 'an anthropic', 'a gemini'. */
+const article = (word: string) => (/^[aeio]/i.test(word) ? `an ${word}` : `a ${word}`);
+
+/** A valid id close to what was typed ('Foo/bar' -> 'foo-bar'), or null when nothing usable is left. */
+function suggestId(raw: string): string | null {
+  const s = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 40)
+    .replace(/[-._]+$/, '');
+  return ID_RE.test(s) ? s : null;
+}
 
 async function removeKeys(core: Core, id: string): Promise<void> {
   try {
@@ -41,14 +56,20 @@ export const providerCommand: Command = {
         USAGE,
       );
       const id = requirePositional(positionals, 0, 'provider id', USAGE);
-      if (!ID_RE.test(id)) throw new UserError(`Provider id '${id}' is not valid: use lower-case letters, digits, '.', '_' or '-' (it is the prefix in model names like '${id.toLowerCase()}/gpt-4o').`, 2);
+      if (!ID_RE.test(id)) {
+        const ok = suggestId(id);
+        throw new UserError(
+          `Provider id '${id}' is not valid: use up to 40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (it becomes the prefix of model names, as in '${ok ?? 'my-provider'}/gpt-4o').${ok ? ` Try '${ok}'.` : ''}`,
+          2,
+        );
+      }
       const preset = findPreset(values.preset ?? id);
       if (values.preset && !preset) throw new UserError(`Unknown preset '${values.preset}'. Presets: ${PRESETS.map((p) => p.id).join(', ')}.`, 2);
       const type = (values.type ?? preset?.type) as ProviderType | undefined;
       if (!type) throw new UserError(`'${id}' is not a preset, so --type is needed (${TYPES.join(', ')}), with --base-url.`, 2);
       if (!TYPES.includes(type)) throw new UserError(`Unknown --type '${type}'. Use one of: ${TYPES.join(', ')}.`, 2);
       const rawUrl = values['base-url'] ?? preset?.baseUrl;
-      if (!rawUrl) throw new UserError(`--base-url is needed for a ${type} provider that is not a preset (e.g. --base-url https://api.example.com/v1).`, 2);
+      if (!rawUrl) throw new UserError(`--base-url is needed for ${article(type)} provider that is not a preset (e.g. --base-url https://api.example.com/v1).`, 2);
       let baseUrl: string;
       try {
         baseUrl = normaliseBaseUrl(rawUrl);
@@ -67,7 +88,8 @@ export const providerCommand: Command = {
       if (values.json) io.out(JSON.stringify({ id: rec.id, type: rec.type, preset: rec.preset, base_url: rec.baseUrl, key_env: rec.keyEnv }));
       else {
         io.out(`Added provider '${id}' (${type}, ${baseUrl}).`);
-        if (!keyEnv && !(preset?.local)) io.out(`Next: store its key with \`airlock key set ${id}\` (or re-add it with --key-env VAR).`);
+        if (!keyEnv && toRuntime(rec).local) io.out(`It runs on this machine, so no key is needed; if your server wants one, \`airlock key set ${id}\`.`);
+        else if (!keyEnv) io.out(`Next: store its key with \`airlock key set ${id}\` (or re-add it with --key-env VAR).`);
         io.out(`Models are addressed as '${id}/<model>'.`);
       }
       return 0;

@@ -88,7 +88,7 @@ test('tamper: a deleted entry is named', async () => {
   core.db.prepare('DELETE FROM audit_log WHERE seq = 5').run();
   const r = await cli(dir, 'audit', 'verify');
   assert.equal(r.code, 1);
-  assert.match(r.err, /entries #5 are missing before entry #6/);
+  assert.match(r.err, /entry #5 is missing before entry #6/);
 });
 
 test('tamper: an inserted entry (later ones renumbered) is found', async () => {

@@ -107,7 +107,8 @@ export function verifyChain(
       else problems.push(`${where(e)} was edited: its content does not match its hash`);
     }
     if (e.seq > expectSeq) {
-      problems.push(`entries #${expectSeq}${e.seq - 1 > expectSeq ? `..#${e.seq - 1}` : ''} are missing before ${where(e)}: deleted`);
+      const gone = e.seq - 1 > expectSeq ? `entries #${expectSeq}..#${e.seq - 1} are` : `entry #${expectSeq} is`;
+      problems.push(`${gone} missing before ${where(e)}: deleted`);
     } else if (e.seq < expectSeq) {
       problems.push(`${where(e)} is out of order or duplicated (expected #${expectSeq}): entries were inserted or reordered`);
     } else if (e.prev !== prevHash) {

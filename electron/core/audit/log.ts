@@ -283,7 +283,8 @@ export class AuditLog {
     const entries = this.entries();
     const r = verifyChain(entries, this.checkpoints(), { start, trustedKeyIds: opts.trustedKeyIds });
     if (start && !entries.some((e) => e.type === 'audit.pruned' && e.data.through_seq === start.seq && e.data.through_hash === start.hash)) {
-      r.problems.unshift(`entries #1..#${start.seq} are gone and no 'audit.pruned' entry records a retention prune of them: deleted`);
+      const gone = start.seq > 1 ? `entries #1..#${start.seq} are gone and no 'audit.pruned' entry records a retention prune of them` : `entry #1 is gone and no 'audit.pruned' entry records a retention prune of it`;
+      r.problems.unshift(`${gone}: deleted`);
       r.ok = false;
     }
     return r;

@@ -47,11 +47,42 @@ export function resolveModel(live: LiveConfig, requested: string): { candidates:
       { param: 'model', code: 'ambiguous_model' },
     );
   }
-  throw new GatewayError(
-    404,
-    'not_found_error',
-    `Model '${requested}' is not known to any configured provider (${ids.join(', ')}). Address it as '<provider>/<model>', e.g. '${ids[0]}/${requested}', or list models with GET /v1/models.`,
-    { param: 'model', code: 'model_not_found' },
+  throw new GatewayError(404, 'not_found_error', unknownModelMessage(providers, requested), { param: 'model', code: 'model_not_found' });
+}
+
+/** Edit distance, for "did you mean" on a mistyped provider id (short strings only). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Why `requested` matched nothing, with a suggestion that can work: for a bare name, '<provider>/<name>'; for
+ * 'x/y' whose 'x' is no provider, the provider it was probably meant to be ('opnai/gpt-4o' -> 'openai/gpt-4o'),
+ * a provider whose own model ids contain '/' (OpenRouter-style 'openrouter/x/y'), or else the provider list.
+ */
+function unknownModelMessage(providers: LiveConfig['providers'], requested: string): string {
+  const ids = [...providers.keys()];
+  const list = `GET /v1/models lists the models`;
+  const slash = requested.indexOf('/');
+  if (slash <= 0) {
+    return `Model '${requested}' is not known to any configured provider (${ids.join(', ')}). Address it as '<provider>/<model>', e.g. '${ids[0]}/${requested}'; ${list}.`;
+  }
+  const prefix = requested.slice(0, slash);
+  const rest = requested.slice(slash + 1);
+  const close = ids.filter((id) => id.toLowerCase() === prefix.toLowerCase() || editDistance(id, prefix.toLowerCase()) <= Math.min(2, Math.floor(id.length / 3)));
+  const namespaced = [...providers.values()].filter((p) => [...p.knownModels].some((m) => m.includes('/')) || p.knownModels.has(requested));
+  const tries = [...close.map((id) => `'${id}/${rest}'`), ...namespaced.filter((p) => !close.includes(p.id)).map((p) => `'${p.id}/${requested}'`)];
+  return (
+    `Model '${requested}' is not available: '${prefix}' is not a configured provider (configured: ${ids.join(', ')}). ` +
+    (tries.length ? `Did you mean ${tries.join(' or ')}? ` : '') +
+    `Address a model as '<provider>/<model>', e.g. '${ids[0]}/<model>'; ${list}.`
   );
 }
 
