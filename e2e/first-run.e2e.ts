@@ -160,6 +160,9 @@ test('screenshots of every screen in light and dark themes', { skip: skip ?? fal
     await screenshot(page, `settings-${theme}`);
     await shell.go('welcome');
     await page.getByTestId('first-run').waitFor();
+    // With a provider set up, step 1 lists it and opens the form on "Add another"; step 2 offers its key test.
+    await page.getByTestId('key-test').waitFor();
+    await page.getByTestId('first-run-add-another').click();
     await page.getByTestId('preset-openai').click();
     await screenshot(page, `first-run-form-${theme}`);
     assert.deepEqual(pageErrors(page), []);
