@@ -114,8 +114,13 @@ export const ChatModel = z.object({
 export type ChatModel = z.infer<typeof ChatModel>;
 
 export const ChatModels = z.object({
-  aliases: z.array(z.object({ id: z.string(), description: z.string(), managed: z.boolean() })),
+  /** `available`: the alias can route a short message now (auto over no model cannot). */
+  aliases: z.array(z.object({ id: z.string(), description: z.string(), managed: z.boolean(), available: z.boolean() })),
   providers: z.array(z.object({ id: z.string(), local: z.boolean(), models: z.array(ChatModel) })),
+  /** What a new conversation uses: `auto` when it can route, else the first listed model. */
+  defaultModel: z.string(),
+  /** Something the user should fix (a provider whose models could not be listed, no usable model), or null. */
+  notice: z.string().nullable(),
 });
 export type ChatModels = z.infer<typeof ChatModels>;
 

@@ -90,6 +90,7 @@ export function hintFor(status: number, code: string | null, retryAfter: number 
   if (code === 'budget_exceeded') return `Wait for the budget window to reset${wait}, pick a cheaper model (or \`fast\`), or raise the limit with \`airlock budget set\` if you may.`;
   if (code === 'rate_limit_exceeded') return `Wait${wait || ' a moment'}, then regenerate.`;
   if (code === 'no_provider_configured') return 'Add a provider under Providers & keys first.';
+  if (code === 'no_model_available') return 'Pick a model in the model picker, or do what the message says so this route has a model to choose from.';
   if (code === 'model_not_found' || code === 'ambiguous_model' || code === 'no_capable_model' || code === 'route_unavailable') return 'Pick another model in the model picker.';
   if (status === 403) return 'This request is not allowed by policy. Change the message or the model, or ask whoever manages your policy.';
   if (status === 429) return `The provider or a limit refused the request: wait${wait || ' a moment'}, then regenerate.`;

@@ -1,11 +1,12 @@
 import type { ChatModels } from '../../../../shared/api/chat.ts';
-import { fmtPrice, shortPrice } from './chat-format.ts';
+import { fmtPrice, pickerNotice, shortPrice } from './chat-format.ts';
 
 /** Aliases first, then every allowed model by provider, each with its price per million tokens and vision. */
 export function ModelPicker({ models, value, onChange, error }: { models: ChatModels | null; value: string; onChange(v: string): void; error: string | null }) {
   const known = !models || models.aliases.some((a) => a.id === value) || models.providers.some((p) => p.models.some((m) => m.id === value));
   const selected = models?.providers.flatMap((p) => p.models).find((m) => m.id === value);
   const alias = models?.aliases.find((a) => a.id === value);
+  const notice = pickerNotice(models, value, error);
   return (
     <div className="model-picker">
       <label htmlFor="chat-model" className="sr-only">
@@ -16,8 +17,8 @@ export function ModelPicker({ models, value, onChange, error }: { models: ChatMo
         {models && (
           <optgroup label="Routed (aliases)">
             {models.aliases.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.id} — {a.description}
+              <option key={a.id} value={a.id} disabled={!a.available && a.id !== value}>
+                {a.id} — {a.available ? a.description : 'no model to choose from'}
               </option>
             ))}
           </optgroup>
@@ -35,8 +36,13 @@ export function ModelPicker({ models, value, onChange, error }: { models: ChatMo
         {!models && <option value={value}>{value}</option>}
       </select>
       <span className="muted small model-info" data-testid="model-info">
-        {selected ? `${fmtPrice(selected)} · ${selected.vision ? 'sees images' : selected.vision === false ? 'text only' : 'images: unknown'}` : alias ? 'Model chosen per message; images go to a vision model' : ''}
+        {selected ? `${fmtPrice(selected)} · ${selected.vision ? 'sees images' : selected.vision === false ? 'text only' : 'images: unknown'}` : alias?.available ? 'Model chosen per message; images go to a vision model' : ''}
       </span>
+      {notice && (
+        <p className="model-notice small" role="status" data-testid="model-notice">
+          {notice}
+        </p>
+      )}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // vision lookup and the keyboard shortcut map.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { dlpSummary, fileKind, fmtCost, fmtPrice, messageMeta, shortcutOf, splitSnippet, visionOf } from './chat-format.ts';
+import { dlpSummary, fileKind, fmtCost, fmtPrice, messageMeta, pickerNotice, shortcutOf, splitSnippet, usableModel, visionOf } from './chat-format.ts';
 import type { ChatMessage } from '../../../../shared/api/chat.ts';
 
 test('DLP badge: masked values by type, blocks, detections and output findings', () => {
@@ -46,7 +46,7 @@ test('attachments: text and code files by type or extension, images for vision, 
   assert.equal(fileKind('shot.png', 'image/png'), 'image');
   assert.equal(fileKind('doc.pdf', 'application/pdf'), 'unsupported');
   assert.equal(fileKind('vector.svg', 'image/svg+xml'), 'text', 'SVG goes as its source text, never as an image');
-  const models = { aliases: [], providers: [{ id: 'p', local: false, models: [{ id: 'p/v', name: 'v', inputPerM: 1, outputPerM: 2, vision: true, contextWindow: null }] }] };
+  const models = { aliases: [], providers: [{ id: 'p', local: false, models: [{ id: 'p/v', name: 'v', inputPerM: 1, outputPerM: 2, vision: true, contextWindow: null }] }], defaultModel: 'p/v', notice: null };
   assert.equal(visionOf(models, 'p/v'), true);
   assert.equal(visionOf(models, 'auto'), null);
 });
@@ -60,4 +60,24 @@ test('keyboard: Ctrl+Shift+O new chat, Ctrl+K search, Shift+Esc composer, Esc st
   assert.equal(k('Escape'), 'stop');
   assert.equal(k('k'), null);
   assert.equal(k('Enter'), null);
+});
+
+test('model picker: which picks can answer, and what the picker says when auto or discovery cannot', () => {
+  const alias = (id: string, available: boolean) => ({ id, description: id, managed: false, available });
+  const model = { id: 'mymock/model-id-0', name: 'model-id-0', inputPerM: 0, outputPerM: 0, vision: null, contextWindow: null };
+  const ok = { aliases: [alias('auto', true)], providers: [{ id: 'mymock', local: true, models: [model] }], defaultModel: 'auto', notice: null };
+  assert.equal(usableModel(ok, 'auto'), true);
+  assert.equal(usableModel(ok, 'mymock/model-id-0'), true);
+  assert.equal(usableModel(ok, 'gone/model'), false);
+  assert.equal(usableModel(null, 'auto'), true, 'unknown while loading');
+  assert.equal(pickerNotice(ok, 'auto', null), null);
+  assert.match(pickerNotice(ok, 'gone/model', null)!, /not offered any more/);
+  // auto cannot route, a model is listed: say so and name the model to pick
+  const noAuto = { ...ok, aliases: [alias('auto', false)], defaultModel: 'mymock/model-id-0' };
+  assert.equal(usableModel(noAuto, 'auto'), false);
+  assert.equal(pickerNotice(noAuto, 'auto', null), "'auto' has no model to choose from: pick a model below (e.g. mymock/model-id-0).");
+  // discovery failed: nothing listed, only aliases that cannot route; the server's notice says what to fix
+  const broken = { aliases: [alias('auto', false), alias('fast', false)], providers: [], defaultModel: 'auto', notice: "No model is available to chat with. Could not list the models of 'mymock': the key is missing." };
+  assert.equal(pickerNotice(broken, 'auto', null), "'auto' has no model to choose from. No model is available to chat with. Could not list the models of 'mymock': the key is missing.");
+  assert.match(pickerNotice(null, 'auto', 'network down')!, /Could not load the model list: network down/);
 });

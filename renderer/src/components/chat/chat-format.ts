@@ -92,6 +92,31 @@ export function visionOf(models: ChatModels | null, id: string): boolean | null 
   return null;
 }
 
+/** Can this model (an alias that can route now, or a listed model) answer? Unknown while the list loads. */
+export function usableModel(models: ChatModels | null, id: string): boolean {
+  if (!models) return true;
+  const alias = models.aliases.find((a) => a.id === id);
+  if (alias) return alias.available;
+  return models.providers.some((p) => p.models.some((m) => m.id === id));
+}
+
+/**
+ * What the picker should tell the user, or null: the server's notice (a provider whose models could not be
+ * listed, nothing usable), or that the picked model cannot answer and what to pick instead.
+ */
+export function pickerNotice(models: ChatModels | null, value: string, loadError: string | null): string | null {
+  if (!models) return loadError ? `Could not load the model list: ${loadError}` : null;
+  const alias = models.aliases.find((a) => a.id === value);
+  const listed = models.providers.some((p) => p.models.length > 0);
+  let own: string | null = null;
+  if (alias && !alias.available) {
+    own = listed
+      ? `'${value}' has no model to choose from: pick a model below${models.defaultModel !== value ? ` (e.g. ${models.defaultModel})` : ''}.`
+      : `'${value}' has no model to choose from.`;
+  } else if (!alias && !usableModel(models, value)) own = `${value} is not offered any more: pick another model.`;
+  return [own, models.notice].filter(Boolean).join(' ') || null;
+}
+
 export type ChatShortcut = 'new-chat' | 'search' | 'focus-composer' | 'stop';
 
 /** The chat screen's keyboard shortcuts (Enter / Shift+Enter are the composer's own). */

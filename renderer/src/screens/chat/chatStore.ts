@@ -5,6 +5,7 @@ import type { AppEvent } from '../../../../shared/api/contract.ts';
 import type { ChatAttachmentInput, ChatMessage, ChatModels, ChatSearchHit, Conversation } from '../../../../shared/api/chat.ts';
 import { api } from '../../api.ts';
 import { errorText } from '../../store.ts';
+import { usableModel } from '../../components/chat/chat-format.ts';
 
 export const PAGE = 100;
 
@@ -141,7 +142,8 @@ export const useChat = create<ChatState>((set, get) => {
     async newChat() {
       try {
         const last = get().conversations.find((c) => c.id === get().activeId);
-        const c = await api.call('chat.create', last ? { model: last.model } : {});
+        // Keep the open chat's model when it can still answer; otherwise the server picks one that can.
+        const c = await api.call('chat.create', last && usableModel(get().models, last.model) ? { model: last.model } : {});
         upsertConv(c);
         set({ messages: { ...get().messages, [c.id]: { total: 0, bySeq: {} } }, activeId: c.id, error: null, focusSeq: null });
         return c;
