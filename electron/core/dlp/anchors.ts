@@ -14,6 +14,8 @@ export class LiteralIndex {
   private readonly tri = new Uint32Array(1 << 16); // 2^21 bits: 3 x 7-bit characters
   /** key (folded trigram, or negative for a two-character literal) -> literals and the offset of the trigram in each */
   private readonly byKey = new Map<number, { words: string[]; offs: number[] }>();
+  /** Two-character literals (found with indexOf). */
+  private readonly two: string[] = [];
 
   constructor(words: Iterable<string>) {
     for (const w of new Set(words)) {
@@ -24,11 +26,13 @@ export class LiteralIndex {
       if (w.length === 2) {
         if (/[a-z]/.test(w)) throw new Error(`literal index: two-character literal '${w}' must not hold letters`);
         key = -1 - (w.charCodeAt(0) * 65536 + w.charCodeAt(1));
+        this.two.push(w);
       } else {
         // The literal's least common trigram (by English/code character frequencies) keeps false hits rare.
         let best = Infinity;
         for (let o = 0; o + 3 <= w.length; o++) {
-          const f = charFreq(w.charCodeAt(o)) * charFreq(w.charCodeAt(o + 1)) * charFreq(w.charCodeAt(o + 2));
+          const rank = COMMON_RANK.get(w.slice(o, o + 3));
+          const f = rank !== undefined ? (COMMON.length - rank) * 1e9 : charFreq(w.charCodeAt(o)) * charFreq(w.charCodeAt(o + 1)) * charFreq(w.charCodeAt(o + 2));
           if (f < best) [best, off] = [f, o];
         }
         key = trigramKey(w, off);
@@ -51,11 +55,8 @@ export class LiteralIndex {
     if (n < 2) return hits;
     const tri = this.tri;
     // Two-character literals are few and made of punctuation: plain indexOf.
-    for (const [key, { words }] of this.byKey) {
-      if (key >= 0) continue;
-      for (const w of words) {
-        for (let i = text.indexOf(w); i !== -1 && i + 2 <= n; i = text.indexOf(w, i + 1)) this.verify(text, n, w, i, hits);
-      }
+    for (const w of this.two) {
+      for (let i = text.indexOf(w); i !== -1 && i + 2 <= n; i = text.indexOf(w, i + 1)) this.verify(text, n, w, i, hits);
     }
     // Rolling 21-bit key of the last three characters, each folded with |32 (a superset of ASCII case folding:
     // the exact comparison below removes what it lets through).
@@ -84,6 +85,40 @@ export class LiteralIndex {
 }
 
 const trigramKey = (w: string, o: number) => (((w.charCodeAt(o) | 32) & 127) << 14) | (((w.charCodeAt(o + 1) | 32) & 127) << 7) | ((w.charCodeAt(o + 2) | 32) & 127);
+
+/**
+ * The 400 most common (lower-cased) trigrams of English prose and source code, most common first (counted on this
+ * repository's code and docs plus the DLP corpus). A literal is indexed by a trigram not on this list if it has
+ * one, else by the least common one.
+ */
+const COMMON: string[] = [
+  "   ", "con", " re", " th", " = ", "ing", " co", "ons", "st ", "nst", "ion", "str", "the", "---", "tri", "tio",
+  "  c", "he ", " st", "ate", "key", "rin", "ent", " nu", "ort", "er ", "pro", "est", "ret", "err", "por", " in",
+  "typ", "ode", "ype", "der", "sta", " { ", "ed ", "  i", "age", "  }", "rt ", "if ", " an", " if", "rea", "tur",
+  "f (", " pr", "out", "', ", "res", "on ", "rom", "cti", "ver", "ull", "e: ", " se", "ers", "nul", "urn", ": s",
+  "== ", "etu", "  r", "or ", "and", "set", "rro", "ide", "ror", "thi", "lic", ": '", "ues", "rn ", "nd ", "ore",
+  "del", "ser", " ke", "num", "es ", "mod", "ext", "for", "dat", "s: ", "fro", " } ", "ter", "use", "his", "ber",
+  "und", " to", "vid", " fr", "t: ", "ng ", "cha", "che", "rov", "mbe", " ca", "ovi", " ==", "ess", "===", "ect",
+  "exp", " a ", "oke", "sag", "loc", "ame", "umb", " ty", "req", "all", "om ", " | ", " us", "  <", " =>", ", '",
+  "tok", "nte", " on", ") =", "ken", "=> ", "tex", "  t", "que", "equ", " no", "d: ", " ne", "ont", "cor", "get",
+  "re ", "ts ", "oli", "is.", "act", "tes", ": n", "ock", "ted", "s a", "is ", "in ", "int", "hat", "pol", "= '",
+  "te ", ") {", "put", "tat", "ope", "ind", "nam", "ten", " pa", "icy", "val", " un", " ma", "it ", "xpo", "): ",
+  "t t", "of ", " po", " fo", "s, ", "e, ", " ch", " })", "ead", " de", " as", "eve", " is", "son", " cl", "mes",
+  "e =", " mo", "nde", "pen", "et ", "ata", "pe ", "thr", "mpo", " te", "as ", "ach", "ati", "at ", "ine", "tin",
+  "one", ", t", "ass", "imp", ", s", " : ", ".st", "tru", "row", " tr", "ll ", "ens", "se ", "ow ", "par", "t, ",
+  "cre", "fin", "t c", "art", "unc", " */", "def", " ? ", "new", "las", "/**", "th ", "sto", "), ", "m '", "fil",
+  "not", "end", ".ts", "t a", "n t", "ssa", "fun", " li", "** ", "s t", "} f", "ena", "ned", " me", "e t", " ro",
+  "s =", "ere", " wi", "hro", " bu", "api", "ew ", " wh", "nct", " of", " it", "an ", "en ", "now", "ord", "le ",
+  "min", " &&", "&& ", "atu", " fi", "e a", "ost", "ist", "t f", "tar", "ool", "ith", "nt ", "  s", "d, ", "are",
+  "ins", "id ", "ant", "t i", "alu", "tor", "eam", "ts'", "let", "com", " '.", "lue", ". *", "rou", "jso", " lo",
+  "tre", "to ", "tus", "s';", "t s", "ase", "pre", "../", ".co", " da", "ign", "t {", "es.", " ??", "sec", "air",
+  "ot ", "cli", " z.", "});", " or", "e i", "mit", ".re", "ey ", "t =", "ry ", "eri", "cal", "?? ", "own", "wit",
+  "sio", ": r", "ile", ", c", "ble", "usa", "e s", "lse", "ice", "ref", "cac", "e c", "oun", " ou", ": p", "efi",
+  " la", "per", "lab", "rlo", "omp", "cod", "e=\"", "erv", "irl", "  /", "();", "ite", "() ", "  p", "ctx", "d =",
+  "ns ", " ap", "pri", "tim", "app", "= n", "e r", "| n", "try", "ail", "ngs", ") r", "t r", "nts", "cat", " ${",
+  "inp", "dge", "our", "(co", "ole", "ett", "can", "ce ", "ets", " id", "red", " le", "ove", "ust", "lin", " va",
+];
+const COMMON_RANK = new Map(COMMON.map((t, i) => [t, i]));
 
 /** Rough frequency (per 1000 characters) of a character in English prose and source code. */
 const FREQ: Record<string, number> = {

@@ -35,6 +35,8 @@ export interface Detector {
    * holds for the length of the digit run a match starts with (the whole run: the regex ends it with a non-digit).
    */
   digits?: { min: number; pre: number; run?: (len: number) => boolean };
+  /** Every match of `re` holds a digit: a text without one is skipped. */
+  needsDigit?: boolean;
   /** Returns the span to report ([start, end) in the text), or null to reject. Default: the whole match. */
   check?: (m: RegExpExecArray, text: string) => [number, number] | null;
 }
@@ -301,6 +303,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'CREDIT_CARD',
     rule: 'card_luhn',
+    needsDigit: true,
     digits: { min: 12, pre: 0, run: (n) => n === 4 || (n >= 12 && n <= 19) },
     priority: 3,
     re: CARD_RE,
@@ -312,6 +315,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'IBAN',
     rule: 'iban_mod97',
+    needsDigit: true,
     priority: 3,
     re: IBAN_RE,
     check: (m) => (ibanValid(m[0].replace(/ /g, '')) ? whole(m) : null),
@@ -319,6 +323,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'US_SSN',
     rule: 'us_ssn',
+    needsDigit: true,
     digits: { min: 9, pre: 0, run: (n) => n === 3 || n === 9 },
     priority: 4,
     re: SSN_RE,
@@ -330,6 +335,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'UK_NINO',
     rule: 'uk_nino',
+    needsDigit: true,
     digits: { min: 6, pre: 3, run: (n) => n === 2 || n === 4 || n === 6 },
     priority: 4,
     re: NINO_RE,
@@ -338,6 +344,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'FR_INSEE',
     rule: 'fr_insee',
+    needsDigit: true,
     digits: { min: 14, pre: 0 },
     priority: 3,
     re: INSEE_RE,
@@ -346,6 +353,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'ES_DNI',
     rule: 'es_dni',
+    needsDigit: true,
     digits: { min: 8, pre: 0, run: (n) => n === 8 },
     priority: 4,
     re: DNI_RE,
@@ -354,6 +362,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'ES_NIE',
     rule: 'es_nie',
+    needsDigit: true,
     digits: { min: 7, pre: 2, run: (n) => n === 7 },
     priority: 4,
     hintRe: /[XYZ]/,
@@ -363,6 +372,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'PHONE',
     rule: 'phone_intl',
+    needsDigit: true,
     priority: 6,
     hintRe: /\+\d|00[1-9]/,
     re: PHONE_INTL,
@@ -371,6 +381,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'PHONE',
     rule: 'phone_nanp',
+    needsDigit: true,
     digits: { min: 10, pre: 1, run: (n) => n === 3 },
     priority: 6,
     re: PHONE_NANP,
@@ -379,6 +390,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'PHONE',
     rule: 'phone_national',
+    needsDigit: true,
     priority: 7,
     hintRe: /(?:^|[^\d])0\d/,
     re: PHONE_TRUNK0,
@@ -391,6 +403,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'PHONE',
     rule: 'phone_context',
+    needsDigit: true,
     priority: 7,
     hintRe: /[Pp]hone|[Tt]el|[Mm]obile|[Cc]ell|[Cc]all|[Ww]hats|[Ff]ax|[Pp]ortable|[Mm]óvil|[Hh]andy/,
     anchors: ['phone', 'tel', 'mobile', 'cell', 'call', 'whatsapp', 'fax', 'téléphone', 'portable', 'móvil', 'handy'],
@@ -400,6 +413,7 @@ export const PII_DETECTORS: Detector[] = [
   {
     type: 'IP_ADDRESS',
     rule: 'ipv4',
+    needsDigit: true,
     priority: 6,
     hints: ['.'],
     re: IPV4_RE,
@@ -514,6 +528,8 @@ export function digitClusters(text: string): Cluster[] {
 export interface Prefilter {
   hits: Hits | null;
   clusters: Cluster[] | null;
+  /** Whether the text holds a digit (detectors marked needsDigit skip texts without one). */
+  hasDigit?: boolean;
 }
 
 /**
@@ -521,7 +537,9 @@ export interface Prefilter {
  * match can start (literal anchors, digit clusters); the result is the same as a full scan.
  */
 export function runDetector(d: Detector, text: string, out: Finding[], pre?: Prefilter): void {
+  if (d.needsDigit && pre?.hasDigit === false) return;
   if (pre?.hits && d.anchors) {
+    if (pre.hits.size === 0) return;
     const back = d.back ?? 0;
     const cands: number[] = [];
     for (const w of d.anchors) {

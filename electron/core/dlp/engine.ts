@@ -39,6 +39,7 @@ const SHIELD_LIMIT = 200_000;
 const CLUSTER_MIN_TEXT = 2048;
 /** Windows around clusters pay when there is at most one cluster per this many characters. */
 const CLUSTER_SPARSE = 500;
+const DIGIT = /\d/;
 function literalHits(text: string, shield: boolean): Hits {
   if (shield && text.length <= SHIELD_LIMIT) {
     ALL_INDEX ??= new LiteralIndex([...anchorWords(ALL_DETECTORS), ...shieldGateWords()]);
@@ -60,17 +61,29 @@ export function scanText(text: string, cfg: DlpConfig, opts: ScanOptions = {}): 
   }
 }
 
+/** The config's detectors whose action is at least `minRank` strict (computed once per config and rank). */
+const byRank = new WeakMap<DlpConfig, Map<number, Detector[]>>();
+function detectorsFor(cfg: DlpConfig, minRank: number): Detector[] {
+  if (!minRank) return cfg.detectors;
+  let m = byRank.get(cfg);
+  if (!m) byRank.set(cfg, (m = new Map()));
+  let list = m.get(minRank);
+  if (!list) m.set(minRank, (list = cfg.detectors.filter((d) => RANK[cfg.actions.get(d.type) ?? 'warn'] >= minRank)));
+  return list;
+}
+
 function scan(text: string, cfg: DlpConfig, opts: ScanOptions): Finding[] {
   const found: Finding[] = [];
   if (text.length === 0) return found;
-  const dets: Detector[] = opts.all ? cfg.allDetectors : cfg.detectors;
   const minRank = opts.minRank ?? 0;
+  const dets: Detector[] = opts.all ? cfg.allDetectors : detectorsFor(cfg, minRank);
   const shield = !!opts.shield && (!!opts.all || cfg.shieldAction !== 'allow');
   const hits = literalHits(text, shield);
   // Long texts with few digit clusters (prose, code): the digit detectors run only around the clusters.
-  let clusters = text.length >= CLUSTER_MIN_TEXT ? digitClusters(text) : null;
+  const hasDigit = DIGIT.test(text);
+  let clusters = hasDigit && text.length >= CLUSTER_MIN_TEXT ? digitClusters(text) : null;
   if (clusters && clusters.length * CLUSTER_SPARSE > text.length) clusters = null;
-  const pre: Prefilter = { hits, clusters };
+  const pre: Prefilter = { hits, clusters, hasDigit };
   const emailOn = opts.all || (RANK[cfg.actions.get('EMAIL') ?? 'warn'] >= Math.max(1, minRank));
   if (emailOn) {
     try {
@@ -80,7 +93,6 @@ function scan(text: string, cfg: DlpConfig, opts: ScanOptions): Finding[] {
     }
   }
   for (const d of dets) {
-    if (minRank && RANK[cfg.actions.get(d.type) ?? 'warn'] < minRank) continue;
     try {
       runDetector(d, text, found, pre);
     } catch (err) {
