@@ -130,3 +130,48 @@ test('Get started with providers already set up: step 2 tests one of them (not "
     assert.deepEqual(pageErrors(page), []);
   }
 });
+
+test('Chat: a turn that failed routing (never sent) does not claim its masked IBAN was sent or restored', { skip: skip ?? false }, async (t) => {
+  const server = await startWebServer();
+  const browser: Browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  // Two providers with keys, so a model neither offers fails at the route stage, before anything is sent.
+  process.env.AIRLOCK_E2E_CHAT_KEY = 'sk-e2e-chat-key-00000000';
+  t.after(() => delete process.env.AIRLOCK_E2E_CHAT_KEY);
+  server.core.providers.add({ id: 'mock', type: 'openai-compatible', preset: null, baseUrl: server.mock.url, keyEnv: 'AIRLOCK_E2E_CHAT_KEY', options: {} });
+  server.core.providers.add({ id: 'other', type: 'openai-compatible', preset: null, baseUrl: server.mock.url, keyEnv: 'AIRLOCK_E2E_CHAT_KEY', options: {} });
+  const conv = (await server.api.call('chat.create', { model: 'nowhere/no-such-model' })) as { id: string };
+  const before = server.mock.requests.length;
+  await server.api.call('chat.send', { conversationId: conv.id, content: 'Refund to DE89 3704 0044 0532 0130 00 please.' });
+  type Msg = { role: string; status: string; dlp: { type: string; action: string }[] | null };
+  let last: Msg | undefined;
+  for (let i = 0; i < 200; i++) {
+    const { messages } = (await server.api.call('chat.messages', { conversationId: conv.id })) as { messages: Msg[] };
+    last = messages.at(-1);
+    if (last?.role === 'assistant' && last.status !== 'streaming') break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(last && (last.status === 'error' || last.status === 'blocked'), `the turn failed: ${JSON.stringify(last)}`);
+  assert.match(JSON.stringify(last), /model_not_found|not offered|No provider/i, 'it failed routing');
+  assert.deepEqual(last.dlp?.map((f) => `${f.type}=${f.action}`), ['IBAN=mask'], 'DLP ran before routing failed');
+  assert.equal(server.mock.requests.length, before, 'nothing reached the provider');
+
+  for (const scheme of ['light', 'dark'] as const) {
+    const { page } = await signedInPage(browser, server, scheme);
+    await page.goto(`${server.origin}/#/chat`);
+    await tid(page, 'chat-screen').waitFor();
+    await tid(page, 'conversation').first().click();
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await answer.getByTestId('refusal').waitFor();
+    const badge = answer.getByTestId('dlp-badge');
+    await expectText(badge, '1 value to mask: IBAN; not answered, nothing restored');
+    await badge.getByTestId('dlp-toggle').click();
+    const details = await expectText(badge.getByTestId('dlp-details'), /may never have left this machine/);
+    assert.doesNotMatch(details, /masked before sending|restored in the answer|shows them restored/);
+    await screenshot(page, `chat-failed-turn-dlp-${scheme}`);
+    assert.deepEqual(pageErrors(page), []);
+  }
+});

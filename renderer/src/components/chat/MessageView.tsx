@@ -1,11 +1,13 @@
 import { memo, useState } from 'react';
 import type { ChatMessage } from '../../../../shared/api/chat.ts';
 import { Markdown } from './Markdown.tsx';
-import { dlpSummary, messageMeta } from './chat-format.ts';
+import { messageMeta } from './chat-format.ts';
+import { dlpBadgeText } from './dlp-badge.ts';
 
 export function DlpBadge({ message }: { message: ChatMessage }) {
   const [open, setOpen] = useState(false);
-  const s = dlpSummary(message.dlp);
+  // A refused or failed turn says neither "sent" nor "restored" (dlp-badge.ts).
+  const s = dlpBadgeText(message);
   if (!s || !message.dlp) return null;
   return (
     <div className={`dlp dlp-${s.level}`} data-testid="dlp-badge">
@@ -17,13 +19,11 @@ export function DlpBadge({ message }: { message: ChatMessage }) {
           <ul>
             {message.dlp.map((f) => (
               <li key={`${f.type}-${f.action}`}>
-                <strong>{f.type}</strong> × {f.count} — {actionText(f.action)}
+                <strong>{f.type}</strong> × {f.count} — {s.action(f.action)}
               </li>
             ))}
           </ul>
-          <p className="muted small">
-            Found in what this request sent (your message and the history sent with it). Masked values were replaced by placeholders (like &lt;IBAN_1&gt;) before the request left this machine, and the answer shows them restored. The gateway never stores the values: its log keeps types and counts only.
-          </p>
+          <p className="muted small">{s.note}</p>
         </div>
       )}
     </div>
@@ -37,23 +37,6 @@ function Ticks({ text }: { text: string }) {
       {text.split(/(`[^`]+`)/).map((p, i) => (p.startsWith('`') && p.endsWith('`') && p.length > 1 ? <code key={i}>{p.slice(1, -1)}</code> : <span key={i}>{p}</span>))}
     </>
   );
-}
-
-function actionText(a: string): string {
-  switch (a) {
-    case 'mask':
-      return 'masked before sending, restored in the answer';
-    case 'redact':
-      return 'removed before sending';
-    case 'block':
-      return 'blocked: nothing was sent';
-    case 'warn':
-      return 'detected, sent (policy: warn)';
-    case 'allow':
-      return 'detected, allowed by policy';
-    default:
-      return a.startsWith('output_') ? `in the answer (${a.slice(7)})` : a;
-  }
 }
 
 interface Props {
