@@ -117,3 +117,24 @@ test('repeat runs: same as /(.)\\1{5,}/i', () => {
     assert.equal(hasRepeatRun(s, 6), re.test(s), JSON.stringify(s));
   }
 });
+
+test('shield leetspeak check: same as decoding every leet word and searching the trigger words', async () => {
+  const { hasLeetTrigger } = await import('./shield.ts');
+  const map: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
+  const reference = (t: string) =>
+    (t.match(/(?<![\w@$])[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*(?![\w@$])/gi) ?? []).some((w) => /ignor|instruc|jailbr|prompt|disregard|restrict|system/i.test(w.replace(/[0134578@$]/g, (c) => map[c]!)));
+  let seed = 3;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const alphabet = 'ignorstucjalbpmdegyIGNORSYT0134578@$_ -.x2'.split('');
+  const words = ['ignore', '1gn0re', 'syst3m', '5y5t3m', 'pr0mpt', 'j41lbr34k', 'd15r3g4rd', 'r35tr1ct', '1n5truct10n5', 'system', 'prompt_1', 'sys7em', 'SY5TEM'];
+  let positives = 0;
+  for (let k = 0; k < 20000; k++) {
+    let s = '';
+    for (let i = 0; i < 3 + (k % 25); i++) s += rnd() < 0.15 ? words[Math.floor(rnd() * words.length)] : alphabet[Math.floor(rnd() * alphabet.length)];
+    const want = reference(s);
+    assert.equal(hasLeetTrigger(s), want, JSON.stringify(s));
+    if (want) positives++;
+  }
+  for (const d of docs) assert.equal(hasLeetTrigger(d), reference(d));
+  assert.ok(positives > 1000);
+});

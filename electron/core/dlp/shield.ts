@@ -166,30 +166,34 @@ function base64Runs(t: string): [number, number][] {
   return out;
 }
 
-const LEET_PAIR = /[a-z][0134578@$]/gi;
 const LEET_WORD = /^[a-z0134578@$]*[a-z][0134578@$][a-z0134578@$]*$/i;
-const LEET_TRIGGER = /ignor|instruc|jailbr|prompt|disregard|restrict|system/i;
+/**
+ * A trigger word (ignor, instruc, jailbr, prompt, disregard, restrict, system) with each letter either itself or a
+ * digit/symbol that decodes to it: matches exactly where the decoded text holds the trigger.
+ */
+const LEET_ENCODED = /[i1]gn[o0]r|[i1]n[s5$][t7]ruc|j[a4@][i1]l[b8]r|pr[o0]mp[t7]|d[i1][s5$]r[e3]g[a4@]rd|r[e3][s5$][t7]r[i1]c[t7]|[s5$]y[s5$][t7][e3]m/gi;
 /** [A-Za-z0-9_@$] */
 const isTokenChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64 || c === 36;
 
 /**
- * Whether a leetspeak word (a whole token of letters and 0134578@$ with a letter followed by one of those) decodes
- * to a trigger word. Found from the letter+digit pairs, each token checked once.
+ * Whether a leetspeak word (a whole token of letters and 0134578@$ in which a letter is followed by one of those)
+ * decodes to text holding a trigger word. Found from the (possibly encoded) trigger words, each token checked once.
  */
-function hasLeetTrigger(t: string): boolean {
-  LEET_PAIR.lastIndex = 0;
+export function hasLeetTrigger(t: string): boolean {
+  LEET_ENCODED.lastIndex = 0;
   let done = 0;
-  for (let m = LEET_PAIR.exec(t); m !== null; m = LEET_PAIR.exec(t)) {
-    if (m.index < done) continue;
+  for (let m = LEET_ENCODED.exec(t); m !== null; m = LEET_ENCODED.exec(t)) {
+    if (m.index < done) {
+      LEET_ENCODED.lastIndex = m.index + 1;
+      continue;
+    }
     let s = m.index;
     while (s > 0 && isTokenChar(t.charCodeAt(s - 1))) s--;
-    let e = m.index + 2;
+    let e = m.index + m[0].length;
     while (e < t.length && isTokenChar(t.charCodeAt(e))) e++;
     done = e;
-    LEET_PAIR.lastIndex = e;
-    const w = t.slice(s, e);
-    // The shortest trigger word has five letters.
-    if (w.length >= 5 && LEET_WORD.test(w) && LEET_TRIGGER.test(deleet(w))) return true;
+    LEET_ENCODED.lastIndex = e;
+    if (LEET_WORD.test(t.slice(s, e))) return true;
   }
   return false;
 }
@@ -255,12 +259,6 @@ export function shieldGateWords(): string[] {
   return [...new Set(SHIELD_RULES.flatMap((r) => r.need))];
 }
 
-const LEET_MAP: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
-const deleet = (w: string) => {
-  let out = '';
-  for (const ch of w) out += LEET_MAP[ch] ?? ch;
-  return out;
-};
 
 function scoreText(norm: string, t: string, threshold: number, pre?: Hits): ShieldResult | null {
   const mapIdx = norm.length === t.length;
