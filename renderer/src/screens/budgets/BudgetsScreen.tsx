@@ -8,6 +8,7 @@ import { api } from '../../api.ts';
 import { errorText, useApp } from '../../store.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/common.tsx';
 import { count, usd } from '../dashboard/format.ts';
+import { BILLED_REQUESTS_HELP, billedRequestsText } from './budget-label.ts';
 
 const WINDOW_WORD = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
 
@@ -84,8 +85,8 @@ function BudgetCard({ b, onRemove }: { b: BudgetView; onRemove: (b: BudgetView) 
       )}
       <div className="budget-foot small muted">
         <span data-testid="budget-resets">Resets {resets}</span>
-        <span>
-          {count(b.requests)} request{b.requests === 1 ? '' : 's'} {b.window === 'day' ? 'today' : `this ${b.window}`}
+        <span title={BILLED_REQUESTS_HELP} data-testid="budget-requests">
+          {billedRequestsText(b.requests, b.window, count)}
         </span>
         {b.costUnknownRequests > 0 && <span className="warn-text">{b.costUnknownRequests} with an unknown price (not counted in dollars)</span>}
         {b.warnAtPct !== null && b.warnAtPct > 0 && <span>warns at {b.warnAtPct}%</span>}
@@ -270,7 +271,7 @@ export function BudgetsScreen() {
               ))}
             </ul>
           )}
-          {list.length > 0 && <p className="muted small budget-note">Windows follow the budget time zone {list[0]!.zone}. Reserved: the worst-case cost of requests in flight, settled when they finish.</p>}
+          {list.length > 0 && <p className="muted small budget-note">Windows follow the budget time zone {list[0]!.zone}. Reserved: the worst-case cost of requests in flight, settled when they finish. Billed requests: those a provider charged for; cache hits, refused and failed requests are not counted (Spend counts every request).</p>}
         </Card>
       )}
     </div>
