@@ -131,28 +131,32 @@ export interface Assessment {
  * serve it is preferred). `priceRequired`: a model with an unknown price is unfit.
  */
 export function assess(info: ModelInfoWithTier | undefined, f: RequestFeatures, opts: { unverified?: boolean; priceRequired?: boolean } = {}): Assessment {
-  const doubts: string[] = [];
-  const out = (bad: string | null): Assessment => ({ bad, doubts: bad ? [] : doubts });
-  if (opts.priceRequired !== false && (!info || info.input === undefined || info.output === undefined)) return out('price unknown');
-  if (info?.mode && info.mode !== 'chat' && info.mode !== 'responses') return out(`not a chat model (${info.mode})`);
-  const cap = (needed: boolean, has: boolean | undefined, doubt: string): boolean => {
-    if (!needed || has === true) return true;
-    if (opts.unverified && has === undefined) {
-      doubts.push(doubt);
-      return true;
-    }
-    return false;
-  };
-  if (!cap(f.tools, info?.tools, 'tools')) return out('no tool use');
-  if (!cap(f.images, info?.vision, 'images')) return out('no image input');
-  if (!cap(f.jsonSchema, info?.jsonSchema, 'json-schema')) return out('no JSON schema output');
-  if (f.maxOutput !== null && info?.maxOutput !== undefined && f.maxOutput > info.maxOutput) return out(`max output ${info.maxOutput} < ${f.maxOutput}`);
+  // Hot path (every pool entry, every auto request): no closures, one shared empty list.
+  if (opts.priceRequired !== false && (!info || info.input === undefined || info.output === undefined)) return { bad: 'price unknown', doubts: NO_DOUBTS };
+  if (info?.mode && info.mode !== 'chat' && info.mode !== 'responses') return { bad: `not a chat model (${info.mode})`, doubts: NO_DOUBTS };
+  const u = opts.unverified === true;
+  let doubts: string[] | null = null;
+  if (f.tools && info?.tools !== true) {
+    if (u && info?.tools === undefined) (doubts ??= []).push('tools');
+    else return { bad: 'no tool use', doubts: NO_DOUBTS };
+  }
+  if (f.images && info?.vision !== true) {
+    if (u && info?.vision === undefined) (doubts ??= []).push('images');
+    else return { bad: 'no image input', doubts: NO_DOUBTS };
+  }
+  if (f.jsonSchema && info?.jsonSchema !== true) {
+    if (u && info?.jsonSchema === undefined) (doubts ??= []).push('json-schema');
+    else return { bad: 'no JSON schema output', doubts: NO_DOUBTS };
+  }
+  if (f.maxOutput !== null && info?.maxOutput !== undefined && f.maxOutput > info.maxOutput) return { bad: `max output ${info.maxOutput} < ${f.maxOutput}`, doubts: NO_DOUBTS };
   const need = f.promptTokens + (f.maxOutput ?? 0);
   if (info?.contextWindow !== undefined) {
-    if (need > info.contextWindow) return out(`context ${info.contextWindow} too small`);
-  } else if (opts.unverified && need > ASSUMED_CONTEXT) doubts.push('context');
-  return out(null);
+    if (need > info.contextWindow) return { bad: `context ${info.contextWindow} too small`, doubts: NO_DOUBTS };
+  } else if (u && need > ASSUMED_CONTEXT) (doubts ??= []).push('context');
+  return { bad: null, doubts: doubts ?? NO_DOUBTS };
 }
+
+const NO_DOUBTS: string[] = Object.freeze([]) as unknown as string[];
 
 /** Why a catalog model cannot serve a request (its price must be known), or null when it can. */
 export function unfit(info: ModelInfoWithTier | undefined, f: RequestFeatures): string | null {
