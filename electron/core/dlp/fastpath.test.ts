@@ -105,6 +105,34 @@ test('phone shortcut: same verdict as libphonenumber on generated numbers (valid
   assert.ok(valid > 300, `only ${valid} valid numbers generated`);
 });
 
+test('phone shortcut, international form: same verdict as libphonenumber for every country (example numbers, mutated, cut, with (0) and 00)', () => {
+  const j = metadataJson as unknown as { countries: Record<string, unknown> };
+  let seed = 5;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  let checks = 0;
+  let valid = 0;
+  for (const c of Object.keys(j.countries) as CountryCode[]) {
+    const ex = getExampleNumber(c, examples);
+    if (!ex) continue;
+    for (let k = 0; k < 8; k++) {
+      let nn: string = ex.nationalNumber;
+      if (k > 0) {
+        const p = Math.floor(rnd() * nn.length);
+        nn = nn.slice(0, p) + Math.floor(rnd() * 10) + nn.slice(p + 1);
+      }
+      if (k > 4) nn = nn.slice(0, nn.length - 1 - (k % 2)) + (k % 3 ? '5' : '');
+      for (const cand of [`+${ex.countryCallingCode} ${nn}`, `00${ex.countryCallingCode}${nn}`, `+${ex.countryCallingCode} (0)${nn}`]) {
+        const want = phoneValidDirect(cand, null);
+        assert.equal(phoneValid(cand, null), want, `${cand} (${c})`);
+        phoneMemo.clear();
+        checks++;
+        if (want) valid++;
+      }
+    }
+  }
+  assert.ok(checks > 4000 && valid > 1500, `${checks} checks, ${valid} valid`);
+});
+
 test('repeat runs: same as /(.)\\1{5,}/i', () => {
   const re = /(.)\1{5,}/i;
   let seed = 7;

@@ -49,6 +49,10 @@ interface PlanMetadata {
   nationalPrefixForParsing(): string | number | undefined;
   nationalPrefixTransformRule(): string | number | undefined;
   IDDPrefix(): string | number | undefined;
+  nationalNumberPattern(): string;
+  leadingDigits(): string | undefined;
+  hasTypes(): boolean;
+  type(t: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
 }
 const md = new Metadata(metadataJson) as unknown as PlanMetadata;
 const json = metadataJson as unknown as {
@@ -151,13 +155,99 @@ export function phoneValid(cand: string, countries: readonly CountryCode[] | nul
   return v;
 }
 
+// ---------- the library's validation of "+<digits>", replayed with compiled patterns ----------
+//
+// For an international number the library takes the calling code (the first 1-3 digits that are one), strips a
+// national prefix if the main country's "national prefix for parsing" matches (we then defer to the library),
+// picks the country among those sharing the code (leading-digits pattern, else the first whose number types
+// accept the number), and calls the number valid when it matches that country's national number pattern and the
+// pattern of one of its number types (whose possible lengths include its length). The library compiles each of
+// those patterns anew on every call; here they are compiled once. Anything unusual (non-geographic codes, a
+// national prefix present, plans without types) goes to the library. A differential test compares the two.
+
+const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+interface CountryRules {
+  general: RegExp;
+  leading: RegExp | null;
+  types: { re: RegExp; lengths: number[] | undefined }[];
+  hasTypes: boolean;
+  /** ^(?:national prefix for parsing), or null */
+  prefix: RegExp | null;
+}
+const rules = new Map<string, CountryRules | null>();
+function rulesOf(country: string): CountryRules | null {
+  if (rules.has(country)) return rules.get(country)!;
+  let r: CountryRules | null = null;
+  try {
+    md.selectNumberingPlan(country as CountryCode);
+    const types: CountryRules['types'] = [];
+    for (const t of TYPES) {
+      const def = md.type(t);
+      const pat = def?.pattern();
+      if (def && pat) types.push({ re: new RegExp(`^(?:${pat})$`), lengths: def.possibleLengths() });
+    }
+    const ld = md.leadingDigits();
+    const npfp = String(md.nationalPrefixForParsing() || '');
+    r = { general: new RegExp(`^(?:${md.nationalNumberPattern()})$`), leading: ld ? new RegExp(ld) : null, types, hasTypes: md.hasTypes(), prefix: npfp ? new RegExp(`^(?:${npfp})`) : null };
+  } catch {
+    r = null;
+  }
+  rules.set(country, r);
+  return r;
+}
+
+/** getNumberType(...) !== undefined */
+function hasNumberType(n: string, r: CountryRules): boolean {
+  if (!r.general.test(n)) return false;
+  for (const t of r.types) {
+    if (t.lengths && !t.lengths.includes(n.length)) continue;
+    if (t.re.test(n)) return true;
+  }
+  return false;
+}
+
+/** The library's verdict on "+digits", or undefined when this replay does not cover the case. */
+function internationalVerdict(digits: string): boolean | undefined {
+  for (let n = 1; n <= 3 && n <= digits.length; n++) {
+    const list = json.country_calling_codes[digits.slice(0, n)];
+    if (!list) continue;
+    if (list.length === 1 && list[0]!.length === 3) return undefined; // non-geographic
+    const main = rulesOf(list[0]!);
+    if (!main || !main.hasTypes) return undefined;
+    const nsn = digits.slice(n);
+    if (main.prefix && main.prefix.test(nsn)) return undefined; // a national prefix to strip: the library decides
+    if (nsn.length < 2 || nsn.length > 17) return false;
+    let country: CountryRules | null = null;
+    if (list.length === 1) country = main;
+    else {
+      for (const c of list) {
+        const r = rulesOf(c);
+        if (!r) return undefined;
+        if (r.leading ? nsn.search(r.leading) === 0 : hasNumberType(nsn, r)) {
+          country = r;
+          break;
+        }
+      }
+    }
+    const plan = country ?? main;
+    if (!plan.hasTypes) return undefined;
+    return hasNumberType(nsn, plan);
+  }
+  return undefined;
+}
+
 function decide(cand: string, countries: readonly CountryCode[] | null): boolean {
   const digits = cand.replace(/\D/g, '');
   if (digits.length < 8 || digits.length > 15) return false;
   if (DATEISH.test(cand.trim())) return false;
   if (!countries) {
     const intl = cand.startsWith('00') ? '+' + cand.slice(2) : cand;
-    if (intl.startsWith('+') && !internationalMayBeValid(digits.slice(cand.startsWith('00') ? 2 : 0))) return false;
+    if (intl.startsWith('+')) {
+      const d = digits.slice(cand.startsWith('00') ? 2 : 0);
+      if (!internationalMayBeValid(d)) return false;
+      const v = internationalVerdict(d);
+      if (v !== undefined) return v;
+    }
     const p = parsePhoneNumberFromString(intl);
     return !!p && p.isValid();
   }
