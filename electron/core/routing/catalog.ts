@@ -62,15 +62,22 @@ export function lookupModel(catalogProvider: string | null | undefined, model: s
 }
 
 /** Every catalog model id offered by one catalog provider (without the provider prefix). */
-export function modelsOf(catalogProvider: string, modes: string[] = ['chat', 'responses', 'embedding', 'completion']): string[] {
+export function modelsOf(catalogProvider: string, modes: string[] = ['chat', 'responses', 'embedding', 'completion']): readonly string[] {
+  // The built-in catalog never changes at run time, and config reloads ask for the same lists again and again.
+  const memoKey = `${catalogProvider}|${modes.join(',')}`;
+  const hit = modelsOfMemo.get(memoKey);
+  if (hit) return hit;
   const out: string[] = [];
   const prefix = `${catalogProvider}/`;
   for (const [key, info] of Object.entries(load())) {
     if (info.provider !== catalogProvider || !modes.includes(info.mode ?? '')) continue;
     out.push(key.startsWith(prefix) ? key.slice(prefix.length) : key);
   }
+  modelsOfMemo.set(memoKey, Object.freeze(out));
   return out;
 }
+
+const modelsOfMemo = new Map<string, readonly string[]>();
 
 /** USD cost of `usage` under `info`'s prices, or null when a needed price is unknown. */
 export function costOf(info: ModelInfo | undefined, usage: Usage): number | null {
