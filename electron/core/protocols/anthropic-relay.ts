@@ -1,12 +1,9 @@
 import { once } from 'node:events';
 import type { OutputFilter, RequestContext } from '../pipeline/context.ts';
 import type { UpstreamResponse } from '../providers/openai-compatible.ts';
-import { upstreamNetworkError } from '../providers/upstream-errors.ts';
 import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
-import { estimateTokens } from './openai-usage.ts';
-import { airlockHeaders } from './openai-relay.ts';
-import { anthropicErrorBody } from './anthropic-errors.ts';
+import { endCutStream, sendUpstreamBody, startSse, streamFailure } from './stream-tail.ts';
 import { fromAnthropicUsage, inBandError } from './translate/decode.ts';
 import { throwUpstream } from './translate/relay.ts';
 
@@ -41,10 +38,7 @@ export async function relayAnthropicJson(ctx: RequestContext, up: UpstreamRespon
   } catch (err) {
     if (err instanceof GatewayError || (ctx.outputFilter && !(err instanceof SyntaxError))) throw err;
   }
-  ctx.status = up.status;
-  ctx.ttftMs = performance.now() - ctx.t0;
-  ctx.res.writeHead(up.status, { 'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json', 'content-length': buf.length, ...airlockHeaders(ctx) });
-  ctx.res.end(buf);
+  sendUpstreamBody(ctx, up, buf);
 }
 
 export async function relayAnthropicStream(ctx: RequestContext, up: UpstreamResponse): Promise<void> {
@@ -60,9 +54,7 @@ export async function relayAnthropicStream(ctx: RequestContext, up: UpstreamResp
   let early: GatewayError | null = null;
   const start = () => {
     started = true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...airlockHeaders(ctx) });
-    ctx.status = 200;
-    ctx.ttftMs = performance.now() - ctx.t0;
+    startSse(ctx);
   };
   const emit = (event: string | undefined, data: string) => {
     pending += event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
@@ -133,21 +125,7 @@ export async function relayAnthropicStream(ctx: RequestContext, up: UpstreamResp
     res.end(pending);
   } catch (err) {
     ctx.usage = fromAnthropicUsage(usage);
-    if (!started) throw err instanceof GatewayError || ctx.abort.signal.aborted ? err : upstreamNetworkError(ctx.target!.provider.id, ctx.target!.provider.origin, err, ctx.core.live.gateway.timeouts);
-    if (!ctx.usage || ctx.usage.output === 0) {
-      ctx.usageEstimated = true;
-      ctx.usage = { ...(ctx.usage ?? { input: estimateTokens(JSON.stringify(ctx.body).length), cached: 0, cacheWrite: 0 }), output: estimateTokens(outChars) };
-    }
-    if (ctx.abort.signal.aborted) {
-      ctx.status = 499;
-      ctx.errorType = 'client_closed';
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    const p = ctx.target!.provider;
-    const ge = err instanceof GatewayError ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
-    ctx.status = ge.status;
-    ctx.errorType = ge.code ?? ge.kind;
-    if (!res.writableEnded) res.end(`${pending}event: error\ndata: ${anthropicErrorBody(ge)}\n\n`);
+    if (!started) throw ctx.abort.signal.aborted ? err : streamFailure(ctx, err);
+    endCutStream(ctx, err, { outChars, pending, estimateZeroOutput: true });
   }
 }

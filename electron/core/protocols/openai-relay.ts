@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import type { RequestContext } from '../pipeline/context.ts';
 import type { UpstreamResponse } from '../providers/openai-compatible.ts';
-import { upstreamHttpError, upstreamNetworkError } from '../providers/upstream-errors.ts';
+import { upstreamHttpError } from '../providers/upstream-errors.ts';
 import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
-import { estimateTokens } from './openai-usage.ts';
 import { chatUsageOf, inBandError } from './translate/decode.ts';
-import { openAIErrorBody } from './openai-errors.ts';
+import { endCutStream, sendUpstreamBody, SSE_HEADERS } from './stream-tail.ts';
 import type { OutputFilter } from '../pipeline/context.ts';
 
 const USAGE_RE = /"usage"\s*:\s*\{/;
@@ -121,14 +120,7 @@ export async function relayOpenAIJson(ctx: RequestContext, up: UpstreamResponse)
     if (err instanceof GatewayError || (ctx.outputFilter && !(err instanceof SyntaxError))) throw err;
     /* not JSON: pass it on, tokens unknown */
   }
-  ctx.status = up.status;
-  ctx.ttftMs = performance.now() - ctx.t0;
-  ctx.res.writeHead(up.status, {
-    'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json',
-    'content-length': buf.length,
-    ...airlockHeaders(ctx),
-  });
-  ctx.res.end(buf);
+  sendUpstreamBody(ctx, up, buf);
 }
 
 /**
@@ -140,12 +132,7 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
   const ctype = String(up.headers['content-type'] ?? '');
   if (!ctype.includes('text/event-stream')) return relayOpenAIJson(ctx, up);
   const res = ctx.res;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    ...airlockHeaders(ctx),
-  });
+  res.writeHead(200, { ...SSE_HEADERS, ...airlockHeaders(ctx) });
   ctx.status = 200;
   let pending = '';
   let outChars = 0;
@@ -212,20 +199,8 @@ export async function relayOpenAIStream(ctx: RequestContext, up: UpstreamRespons
       ctx.errorType = 'upstream_stream_error';
     }
   } catch (err) {
-    if (!ctx.usage) {
-      ctx.usageEstimated = true;
-      ctx.usage = { input: estimateTokens(JSON.stringify(ctx.body.messages ?? '').length), cached: 0, cacheWrite: 0, output: estimateTokens(outChars) };
-    }
-    if (ctx.abort.signal.aborted) {
-      ctx.status = 499;
-      ctx.errorType = 'client_closed';
-      return;
-    }
-    // The stream broke after headers went out: tell the client in-band, the way OpenAI does.
-    const p = ctx.target!.provider;
-    const ge = err instanceof GatewayError ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
-    ctx.status = ge.status;
-    ctx.errorType = ge.code ?? ge.kind;
-    if (!res.writableEnded) res.end(`data: ${openAIErrorBody(ge)}\n\n`);
+    // The stream broke after headers went out: tell the client in-band, the way OpenAI does. Events of a chunk
+    // cut half-way (an output filter that blocked) are not sent.
+    endCutStream(ctx, err, { outChars, input: ctx.body.messages ?? '', pending: '' });
   }
 }

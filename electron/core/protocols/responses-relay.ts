@@ -1,12 +1,10 @@
 import { once } from 'node:events';
 import type { OutputFilter, RequestContext } from '../pipeline/context.ts';
 import type { UpstreamResponse } from '../providers/openai-compatible.ts';
-import { upstreamNetworkError } from '../providers/upstream-errors.ts';
 import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
-import { estimateTokens, fromOpenAIUsage } from './openai-usage.ts';
-import { airlockHeaders } from './openai-relay.ts';
-import { openAIErrorBody } from './openai-errors.ts';
+import { fromOpenAIUsage } from './openai-usage.ts';
+import { endCutStream, sendUpstreamBody, startSse, streamFailure } from './stream-tail.ts';
 import { inBandError } from './translate/decode.ts';
 import { throwUpstream } from './translate/relay.ts';
 
@@ -39,10 +37,7 @@ export async function relayResponsesJson(ctx: RequestContext, up: UpstreamRespon
   } catch (err) {
     if (ctx.outputFilter && !(err instanceof SyntaxError)) throw err;
   }
-  ctx.status = up.status;
-  ctx.ttftMs = performance.now() - ctx.t0;
-  ctx.res.writeHead(up.status, { 'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json', 'content-length': buf.length, ...airlockHeaders(ctx) });
-  ctx.res.end(buf);
+  sendUpstreamBody(ctx, up, buf);
 }
 
 export async function relayResponsesStream(ctx: RequestContext, up: UpstreamResponse): Promise<void> {
@@ -58,9 +53,7 @@ export async function relayResponsesStream(ctx: RequestContext, up: UpstreamResp
   let early: GatewayError | null = null;
   const start = () => {
     started = true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...airlockHeaders(ctx) });
-    ctx.status = 200;
-    ctx.ttftMs = performance.now() - ctx.t0;
+    startSse(ctx);
   };
   const emit = (event: string | undefined, j: any) => {
     const data = JSON.stringify(j);
@@ -129,21 +122,7 @@ export async function relayResponsesStream(ctx: RequestContext, up: UpstreamResp
     if (!started) start();
     res.end(pending);
   } catch (err) {
-    const p = ctx.target!.provider;
-    if (!started) throw err instanceof GatewayError || ctx.abort.signal.aborted ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
-    if (!ctx.usage) {
-      ctx.usageEstimated = true;
-      ctx.usage = { input: estimateTokens(JSON.stringify(ctx.body).length), cached: 0, cacheWrite: 0, output: estimateTokens(outChars) };
-    }
-    if (ctx.abort.signal.aborted) {
-      ctx.status = 499;
-      ctx.errorType = 'client_closed';
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    const ge = err instanceof GatewayError ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
-    ctx.status = ge.status;
-    ctx.errorType = ge.code ?? ge.kind;
-    if (!res.writableEnded) res.end(`${pending}event: error\ndata: ${JSON.stringify({ type: 'error', error: JSON.parse(openAIErrorBody(ge)).error })}\n\n`);
+    if (!started) throw ctx.abort.signal.aborted ? err : streamFailure(ctx, err);
+    endCutStream(ctx, err, { outChars, pending });
   }
 }

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { RequestContext } from '../../pipeline/context.ts';
 import type { UpstreamResponse } from '../../providers/openai-compatible.ts';
-import { upstreamHttpError, upstreamNetworkError } from '../../providers/upstream-errors.ts';
+import { upstreamHttpError } from '../../providers/upstream-errors.ts';
 import { geminiRetryDelay } from '../../providers/gemini.ts';
 import { GatewayError } from '../../util/errors.ts';
 import { SseReader } from '../sse.ts';
-import { estimateTokens } from '../openai-usage.ts';
+import { endCutStream, startSse, streamFailure } from '../stream-tail.ts';
 import { airlockHeaders } from '../openai-relay.ts';
 import { messageToEvents, type HubEvent, type HubMessage, type StreamDecoder } from './hub.ts';
 import type { EncoderInit, StreamEncoder } from './encode.ts';
@@ -56,17 +56,6 @@ function filterMessage(ctx: RequestContext, m: HubMessage): void {
     if (p.type === 'text') p.text = f.full(p.text);
     else if (p.type === 'tool_call') p.arguments = f.full(p.arguments);
   }
-}
-
-function startSse(ctx: RequestContext): void {
-  ctx.res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    ...airlockHeaders(ctx),
-  });
-  ctx.status = 200;
-  ctx.ttftMs ??= performance.now() - ctx.t0;
 }
 
 const CONTENT = new Set(['text', 'reasoning', 'tool_start', 'tool_args', 'finish']);
@@ -168,28 +157,8 @@ export async function relayTranslated(ctx: RequestContext, up: UpstreamResponse,
       ctx.errorType = f.code ?? f.kind;
     }
   } catch (err) {
-    if (!ctx.usage) {
-      ctx.usageEstimated = true;
-      ctx.usage = { input: estimateTokens(JSON.stringify(ctx.body).length), cached: 0, cacheWrite: 0, output: estimateTokens(outChars) };
-    }
-    if (ctx.abort.signal.aborted) {
-      ctx.status = 499;
-      ctx.errorType = 'client_closed';
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    const p = ctx.target!.provider;
-    const ge = err instanceof GatewayError ? err : upstreamNetworkError(p.id, p.origin, err, ctx.core.live.gateway.timeouts);
-    if (!started) {
-      // Nothing reached the client: the caller may retry another candidate, and no output was produced.
-      if (ctx.usageEstimated) {
-        ctx.usage = null;
-        ctx.usageEstimated = false;
-      }
-      throw ge;
-    }
-    ctx.status = ge.status;
-    ctx.errorType = ge.code ?? ge.kind;
-    if (!res.writableEnded) res.end(pending + enc.error(ge));
+    // Nothing reached the client: the caller may retry another candidate, and no output was produced.
+    if (!started && !ctx.abort.signal.aborted) throw streamFailure(ctx, err);
+    endCutStream(ctx, err, { outChars, pending, errorEvent: (ge) => enc.error(ge) });
   }
 }
