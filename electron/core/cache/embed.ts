@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import type { RequestContext, RouteCandidate } from '../pipeline/context.ts';
+import { createContext, type RequestContext, type RouteCandidate } from '../pipeline/context.ts';
 import { routingOf } from '../routing/runtime.ts';
 import { lookupModelFor } from '../routing/catalog.ts';
 import { resolveProviderKey } from '../secrets/provider-keys.ts';
@@ -36,35 +35,26 @@ export async function embedForCache(ctx: RequestContext, spec: string, text: str
   const target = embeddingsTarget(ctx, spec);
   if (typeof target === 'string') return { ok: false, reason: target };
   const body = { model: target.model, input: text };
-  const sub: RequestContext = {
-    ...ctx,
-    id: crypto.randomUUID(),
-    ts: Date.now(),
-    t0: performance.now(),
+  // A request of its own for the same client: the caller's connection, abort, client, tags and key list; its own
+  // id, route, usage and budget reservation (the caller's reservation, baseline and cache capture are not its).
+  const sub = createContext({
+    req: ctx.req,
+    res: ctx.res,
+    core: ctx.core,
+    abort: ctx.abort,
+    client: ctx.client,
+    tags: ctx.tags,
+    keys: ctx.keys,
     protocol: openAIEmbeddings,
     body,
     requestedModel: spec,
-    stream: false,
-    wantsUsage: false,
     candidates: [target],
     target,
     routeRule: 'semantic-cache',
-    attempts: 0,
-    usage: null,
-    usageEstimated: false,
-    status: 0,
-    errorType: null,
-    ttftMs: null,
-    cacheHit: false,
-    dlp: null,
-    keys: ctx.keys,
-    outputFilter: null,
-    done: false,
     budget: null,
     baseline: null,
-    costUsd: undefined,
     cacheCapture: null,
-  };
+  });
   try {
     sub.budget = ctx.core.budgets.reserve(sub);
   } catch (err) {

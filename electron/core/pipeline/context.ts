@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.ts';
 import type { ClientRecord } from '../store/clients-repo.ts';
@@ -79,4 +80,42 @@ export interface RequestContext {
   costUsd?: number | null;
   /** Cache stage: the capture of a response to store once the call succeeded (stages/cache.ts). */
   cacheCapture?: { finish(ctx: RequestContext): void } | null;
+}
+
+/** What a new context must be given; any other field may be given too, the rest starts empty. */
+export type ContextInit = Pick<RequestContext, 'req' | 'res' | 'core' | 'protocol'> & Partial<RequestContext>;
+
+/**
+ * Makes the context of one gateway call (or of a call the gateway makes on a request's behalf, like a semantic
+ * cache embedding): a new id, arrival time and abort controller, no client, route, usage or findings yet.
+ * Every context is built here, so a new field gets its starting value in one place.
+ */
+export function createContext(init: ContextInit): RequestContext {
+  return {
+    id: randomUUID(),
+    ts: Date.now(),
+    t0: performance.now(),
+    abort: new AbortController(),
+    client: null,
+    body: {},
+    requestedModel: null,
+    stream: false,
+    wantsUsage: false,
+    candidates: [],
+    target: null,
+    routeRule: null,
+    attempts: 0,
+    usage: null,
+    usageEstimated: false,
+    status: 0,
+    errorType: null,
+    ttftMs: null,
+    cacheHit: false,
+    dlp: null,
+    tags: null,
+    keys: [],
+    outputFilter: null,
+    done: false,
+    ...init,
+  };
 }

@@ -1,9 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Core } from '../core.ts';
 import type { InboundProtocol } from '../protocols/inbound.ts';
-import type { RequestContext } from '../pipeline/context.ts';
+import { createContext, type RequestContext } from '../pipeline/context.ts';
 import { openAIChat, openAIEmbeddings } from '../protocols/openai-chat.ts';
 import { anthropicCountTokens, anthropicMessages } from '../protocols/anthropic-messages.ts';
 import { openAIResponses } from '../protocols/responses.ts';
@@ -137,38 +136,8 @@ export async function startGateway(core: Core, opts: GatewayOptions): Promise<Ga
   }
 
   async function handleProtocol(req: IncomingMessage, res: ServerResponse, protocol: InboundProtocol): Promise<void> {
-    const t0 = performance.now();
     const live = core.live;
-    const ctx: RequestContext = {
-      id: crypto.randomUUID(),
-      ts: Date.now(),
-      t0,
-      req,
-      res,
-      core,
-      protocol,
-      abort: new AbortController(),
-      client: null,
-      body: {},
-      requestedModel: null,
-      stream: false,
-      wantsUsage: false,
-      candidates: [],
-      target: null,
-      routeRule: null,
-      attempts: 0,
-      usage: null,
-      usageEstimated: false,
-      status: 0,
-      errorType: null,
-      ttftMs: null,
-      cacheHit: false,
-      dlp: null,
-      tags: null,
-      keys: [],
-      outputFilter: null,
-      done: false,
-    };
+    const ctx = createContext({ req, res, core, protocol });
     try {
       checkJsonContentType(req);
       // Identify before reading the body: an unauthenticated caller gets nothing parsed.
