@@ -1,8 +1,9 @@
 import type { Command } from './types.ts';
 import { parse } from '../args.ts';
 import { table } from '../context.ts';
+import { adminCall, requireScope } from './admin-args.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { ManagedRefusalError, NotFoundError, budgetConfig, budgetJson, parseAmount, removeBudget, setBudget } from '../../core/budget/admin.ts';
+import { budgetConfig, budgetJson, parseAmount, removeBudget, setBudget } from '../../core/budget/admin.ts';
 import { describeBudget, fmtUsd, type BudgetStatus } from '../../core/budget/service.ts';
 
 const USAGE = `Usage:
@@ -36,15 +37,6 @@ export const budgetCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { io } = ctx;
-    // Bad input exits 2; a budget that does not exist, or one the team policy manages, exits 1.
-    const wrap = <T>(f: () => T): T => {
-      try {
-        return f();
-      } catch (err) {
-        if (err instanceof UserError) throw err;
-        throw new UserError((err as Error).message, err instanceof NotFoundError || err instanceof ManagedRefusalError ? 1 : 2);
-      }
-    };
     if (sub === 'set') {
       const { values, positionals } = parse(
         rest,
@@ -60,14 +52,13 @@ export const budgetCommand: Command = {
         },
         USAGE,
       );
-      if (positionals.length) throw new UserError(`Unexpected argument '${positionals[0]}'.\n\n${USAGE}`, 2);
-      if (!values.scope) throw new UserError(`Missing --scope.\n\n${USAGE}`, 2);
+      const scope = requireScope(values, positionals, USAGE);
       if (values.hard && values.soft) throw new UserError('Choose one of --hard and --soft.', 2);
       const core = ctx.core();
-      const { budget, notes } = wrap(() => {
+      const { budget, notes } = adminCall(() => {
         const warn = parseAmount(values['warn-at']?.replace(/%$/, ''), '--warn-at');
         return setBudget(core, {
-          scope: values.scope!,
+          scope,
           window: values.window,
           limitUsd: parseAmount(values['limit-usd'], '--limit-usd'),
           limitTokens: parseAmount(values['limit-tokens'], '--limit-tokens', { integer: true }),
@@ -119,7 +110,7 @@ export const budgetCommand: Command = {
     if (sub === 'remove' || sub === 'rm') {
       const { values, positionals } = parse(rest, { scope: { type: 'string' }, window: { type: 'string' } }, USAGE);
       const core = ctx.core();
-      const removed = wrap(() => removeBudget(core, { id: positionals[0], scope: values.scope, window: values.window }));
+      const removed = adminCall(() => removeBudget(core, { id: positionals[0], scope: values.scope, window: values.window }));
       io.out(`Removed the ${describeBudget(removed)} (id ${removed.id}).`);
       return 0;
     }
@@ -127,7 +118,7 @@ export const budgetCommand: Command = {
       const { values } = parse(rest, { timezone: { type: 'string' }, 'reserve-output-cap': { type: 'string' }, json: { type: 'boolean' } }, USAGE);
       const core = ctx.core();
       const cap = values['reserve-output-cap'];
-      const r = wrap(() =>
+      const r = adminCall(() =>
         budgetConfig(core, {
           timeZone: values.timezone,
           reserveOutputCap: cap === undefined ? undefined : Number(parseAmount(cap, '--reserve-output-cap', { integer: true, min: 1 })),

@@ -1,8 +1,9 @@
 import type { Command } from './types.ts';
 import { parse } from '../args.ts';
 import { table } from '../context.ts';
+import { adminCall, requireScope } from './admin-args.ts';
 import { UserError } from '../../core/util/errors.ts';
-import { ManagedRefusalError, NotFoundError, parseAmount, removeRateLimit, setRateLimit } from '../../core/budget/admin.ts';
+import { parseAmount, removeRateLimit, setRateLimit } from '../../core/budget/admin.ts';
 
 const USAGE = `Usage:
   airlock limit set --scope client:<name>|provider:<id> [--rpm N] [--tpm N] [--json]
@@ -19,23 +20,13 @@ export const limitCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { io } = ctx;
-    // Bad input exits 2; a limit that does not exist, exits 1.
-    const wrap = <T>(f: () => T): T => {
-      try {
-        return f();
-      } catch (err) {
-        if (err instanceof UserError) throw err;
-        throw new UserError((err as Error).message, err instanceof NotFoundError || err instanceof ManagedRefusalError ? 1 : 2);
-      }
-    };
     if (sub === 'set') {
       const { values, positionals } = parse(rest, { scope: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-      if (positionals.length) throw new UserError(`Unexpected argument '${positionals[0]}'.\n\n${USAGE}`, 2);
-      if (!values.scope) throw new UserError(`Missing --scope.\n\n${USAGE}`, 2);
+      const scope = requireScope(values, positionals, USAGE);
       const core = ctx.core();
-      const def = wrap(() =>
+      const def = adminCall(() =>
         setRateLimit(core, {
-          scope: values.scope!,
+          scope,
           rpm: parseAmount(values.rpm, '--rpm', { integer: true, min: 1 }),
           tpm: parseAmount(values.tpm, '--tpm', { integer: true, min: 1 }),
         }),
@@ -65,7 +56,7 @@ export const limitCommand: Command = {
     if (sub === 'remove' || sub === 'rm') {
       const { values, positionals } = parse(rest, { scope: { type: 'string' } }, USAGE);
       const core = ctx.core();
-      const scope = wrap(() => removeRateLimit(core, values.scope ?? positionals[0]));
+      const scope = adminCall(() => removeRateLimit(core, values.scope ?? positionals[0]));
       io.out(`Removed the rate limit for ${scope}.`);
       return 0;
     }
