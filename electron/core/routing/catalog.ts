@@ -50,15 +50,7 @@ export function lookupModel(catalogProvider: string | null | undefined, model: s
     const o = overrides.get(`${catalogProvider}/${model}`);
     if (o) return withOverride(lookupCatalogOnly(catalogProvider, model), o);
   }
-  const c = load();
-  if (catalogProvider) {
-    const prefixed = c[`${catalogProvider}/${model}`];
-    if (prefixed) return prefixed;
-    const bare = c[model];
-    if (bare && bare.provider === catalogProvider) return bare;
-    return undefined;
-  }
-  return c[model];
+  return lookupCatalogOnly(catalogProvider, model);
 }
 
 /** Every catalog model id offered by one catalog provider (without the provider prefix). */
@@ -136,6 +128,7 @@ export function inCatalog(catalogProvider: string | null | undefined, model: str
   return lookupCatalogOnly(catalogProvider, model) !== undefined;
 }
 
+/** The public catalog alone: `<catalogProvider>/<model>` first, then the bare model id if it is that provider's. */
 function lookupCatalogOnly(catalogProvider: string | null | undefined, model: string): ModelInfo | undefined {
   const c = load();
   if (catalogProvider) {
