@@ -1,6 +1,7 @@
 // The request log: filtered, keyset-paged (newest first, by (ts, id)), and CSV export. Each filter walks an index
 // chosen here (INDEXED BY), so a page costs O(page) index steps, not a table scan.
 import type { DB } from '../store/db.ts';
+import { REQUEST_COLUMNS, type RequestRow } from '../store/requests-repo.ts';
 import { UserError } from '../util/errors.ts';
 import { parseDlp, type DlpFindingRow } from './rollup.ts';
 import { blockedKind, blockedKindSql, type BlockedKind } from './schema.ts';
@@ -30,35 +31,16 @@ export interface LogPageInput extends LogFilter {
   limit?: number;
 }
 
-export interface LogRow {
+/** A request row as the log shows it: the recorded fields (requests-repo.ts), findings and tags parsed, and what follows from them. */
+export interface LogRow extends Omit<RequestRow, 'cacheWriteTokens' | 'dlp' | 'tags'> {
   id: number;
-  ts: number;
-  client: string | null;
-  inbound: string;
-  requestedModel: string | null;
-  provider: string | null;
-  model: string | null;
-  status: number;
-  errorType: string | null;
   blocked: BlockedKind | null;
-  stream: boolean;
-  inputTokens: number | null;
-  cachedTokens: number | null;
-  outputTokens: number | null;
-  usageEstimated: boolean;
-  costUsd: number | null;
-  requestedCostUsd: number | null;
   /** requestedCostUsd - costUsd, when both are known. */
   savedUsd: number | null;
-  cacheHit: boolean;
-  attempts: number;
   /** Upstream attempts beyond the first (retries and fallbacks). */
   fallbacks: number;
-  routeRule: string | null;
   dlp: DlpFindingRow[];
   tags: TagPair[];
-  latencyMs: number | null;
-  ttftMs: number | null;
 }
 
 export interface LogPage {
@@ -67,9 +49,7 @@ export interface LogPage {
   nextCursor: string | null;
 }
 
-const COLS = `r.id, r.ts, r.client, r.inbound, r.requested_model, r.provider, r.model, r.status, r.error_type, r.stream,
-  r.input_tokens, r.cached_tokens, r.output_tokens, r.usage_estimated, r.cost_usd, r.requested_cost_usd, r.cache_hit,
-  r.attempts, r.route_rule, r.dlp, r.tags, r.latency_ms, r.ttft_ms`;
+const COLS = ['id', ...Object.values(REQUEST_COLUMNS)].map((c) => `r.${c}`).join(', ');
 
 type RawRow = {
   id: number; ts: number; client: string | null; inbound: string; requested_model: string | null; provider: string | null;

@@ -27,12 +27,35 @@ export interface RequestRow {
   ttftMs: number | null;
 }
 
-const INSERT = `INSERT INTO requests (ts, client, inbound, requested_model, provider, model, status, error_type, stream,
-  input_tokens, cached_tokens, cache_write_tokens, output_tokens, usage_estimated, cost_usd, requested_cost_usd, cache_hit,
-  attempts, route_rule, dlp, tags, latency_ms, ttft_ms)
-  VALUES (@ts, @client, @inbound, @requestedModel, @provider, @model, @status, @errorType, @stream,
-  @inputTokens, @cachedTokens, @cacheWriteTokens, @outputTokens, @usageEstimated, @costUsd, @requestedCostUsd, @cacheHit,
-  @attempts, @routeRule, @dlp, @tags, @latencyMs, @ttftMs)`;
+/** The requests table's column for each RequestRow field: the one list the writer and the request log read. */
+export const REQUEST_COLUMNS: { readonly [K in keyof RequestRow]: string } = {
+  ts: 'ts',
+  client: 'client',
+  inbound: 'inbound',
+  requestedModel: 'requested_model',
+  provider: 'provider',
+  model: 'model',
+  status: 'status',
+  errorType: 'error_type',
+  stream: 'stream',
+  inputTokens: 'input_tokens',
+  cachedTokens: 'cached_tokens',
+  cacheWriteTokens: 'cache_write_tokens',
+  outputTokens: 'output_tokens',
+  usageEstimated: 'usage_estimated',
+  costUsd: 'cost_usd',
+  requestedCostUsd: 'requested_cost_usd',
+  cacheHit: 'cache_hit',
+  attempts: 'attempts',
+  routeRule: 'route_rule',
+  dlp: 'dlp',
+  tags: 'tags',
+  latencyMs: 'latency_ms',
+  ttftMs: 'ttft_ms',
+};
+
+const FIELDS = Object.keys(REQUEST_COLUMNS) as (keyof RequestRow)[];
+const INSERT = `INSERT INTO requests (${FIELDS.map((f) => REQUEST_COLUMNS[f]).join(', ')}) VALUES (${FIELDS.map((f) => `@${f}`).join(', ')})`;
 
 /**
  * The request log's writer. Rows are queued and written in one transaction at most every FLUSH_MS, so the
