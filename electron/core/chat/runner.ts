@@ -9,7 +9,7 @@ import { createParser } from 'eventsource-parser';
 import type { Core } from '../core.ts';
 import type { ChatError, ChatEvent, ChatDlpFinding } from '../../../shared/api/chat.ts';
 import { ApiError } from '../../../shared/api/errors.ts';
-import { ChatStore, autoTitle, publicMessage, type StoredAttachment, type StoredMessage, type TurnResult } from './store.ts';
+import { ChatStore, autoTitle, publicMessage, type StoredAttachment, type StoredMessage, type TurnColumns, type TurnResult } from './store.ts';
 
 export const CHAT_CLIENT = 'airlock-chat';
 /** How often streamed text is pushed to the UI (one event per turn per interval, not one per token). */
@@ -97,19 +97,6 @@ export function hintFor(status: number, code: string | null, retryAfter: number 
   if (status === 0) return 'Check that the gateway is running (Airlock’s status bar), then regenerate.';
   if (status >= 500) return 'The provider failed or is unreachable: regenerate, or pick another model.';
   return null;
-}
-
-interface RequestRowLite {
-  provider: string | null;
-  model: string | null;
-  requested_model: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cached_tokens: number | null;
-  cost_usd: number | null;
-  cache_hit: number;
-  dlp: string | null;
-  latency_ms: number | null;
 }
 
 export class ChatService {
@@ -362,12 +349,12 @@ export class ChatService {
     });
   }
 
-  private async requestRow(tags: string, since: number): Promise<RequestRowLite | null> {
+  private async requestRow(tags: string, since: number): Promise<TurnColumns | null> {
     // settle() queues the row when the gateway finishes the response; give it a turn, then write the queue.
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, i === 0 ? 0 : 20));
       this.core.requestLog.flush();
-      const row = this.rowByTag.get(CHAT_CLIENT, since - 1000, tags) as RequestRowLite | undefined;
+      const row = this.rowByTag.get(CHAT_CLIENT, since - 1000, tags) as TurnColumns | undefined;
       if (row) return row;
     }
     return null;

@@ -26,15 +26,8 @@ interface ConvRow {
   output_tokens: number;
 }
 
-interface MsgRow {
-  id: number;
-  conversation_id: string;
-  seq: number;
-  role: 'user' | 'assistant';
-  content: string;
-  attachments: string | null;
-  status: ChatMessage['status'];
-  error: string | null;
+/** The outcome columns of a turn: the same names in the gateway's requests row and the assistant message row. */
+export interface TurnColumns {
   requested_model: string | null;
   provider: string | null;
   model: string | null;
@@ -45,6 +38,17 @@ interface MsgRow {
   cache_hit: number;
   dlp: string | null;
   latency_ms: number | null;
+}
+
+interface MsgRow extends TurnColumns {
+  id: number;
+  conversation_id: string;
+  seq: number;
+  role: 'user' | 'assistant';
+  content: string;
+  attachments: string | null;
+  status: ChatMessage['status'];
+  error: string | null;
   created_at: number;
 }
 
