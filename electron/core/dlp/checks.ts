@@ -130,11 +130,90 @@ export function charClasses(s: string): number {
   return l + u + d + o;
 }
 
-const PLACEHOLDER_RE = /x{4,}|\*{3,}|\.{3}|…|your|example|placeholder|changeme|change_me|dummy|sample|redacted|replace|insert|fake|<|>|\$\{|\{\{|%s|\$[A-Z_]{3,}|process\.env|os\.environ|getenv|abcdefgh|12345678/i;
+const PLACEHOLDER_RE = /x{4,}|\*{3,}|\.{3}|…|your|example|placeholder|changeme|change_me|dummy|sample|redacted|replace|insert|fake|<|>|\$\{|\{\{|%s|\$[A-Z_]{3,}|process\.env|os\.environ|getenv/i;
 
-/** Documentation and template values (sk-xxxx, your-api-key, ${TOKEN}, AKIA...EXAMPLE) that are not real secrets. */
+/**
+ * Documentation and template values (sk-xxxx, your-api-key, ${TOKEN}, AKIA...EXAMPLE, sk-proj-abcdef…123456) that
+ * are not real secrets. A sequential run (1234567890, abcdefgh) inside an otherwise random-looking value is NOT
+ * enough: hand-typed test keys and real tokens carry such runs. Only a value whose body is *made of* runs,
+ * repeats and filler words is (see lowInformation).
+ */
 export function isPlaceholder(v: string): boolean {
-  return PLACEHOLDER_RE.test(v) || hasRepeatRun(v, 6);
+  return PLACEHOLDER_RE.test(v) || hasRepeatRun(v, 6) || lowInformation(v);
+}
+
+/** Fixed prefixes of provider key formats: not part of the random body. */
+const KEY_PREFIX_RE = /^(?:sk-ant-(?:api|admin|oat|sid)\d{2}-|sk-(?:proj|svcacct|admin|None)-|sk-|(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|xox[abposre]-|xapp-\d-|AIza|A[KS]IA|ABIA|ACCA|AROA|AIDA)/;
+/** Words a hand-made placeholder key body is built from ("sk-proj-my-test-key-1234…"); only inside provider key formats. */
+const FILLER_RE = /test|demo|key|here|my|api|secret|token|proj|live|dev|prod|foo|bar|baz|qwerty|asdf|lorem|ipsum|t3blbkfj/g;
+
+const NONE = 9;
+/** Step between two lower-cased alphanumerics: +1 / -1 / 0 within letters or within digits (9→0 counts as +1), else NONE. */
+function step(a: number, b: number): number {
+  const da = a >= 48 && a <= 57;
+  if (da !== (b >= 48 && b <= 57)) return NONE;
+  let d = b - a;
+  if (da) d = ((d % 10) + 10) % 10 === 9 ? -1 : ((d % 10) + 10) % 10;
+  return d === 1 || d === -1 || d === 0 ? d : NONE;
+}
+
+/** Marks members of runs (consistent step +1/-1/0) of at least `min` elements among c[o], c[o+k], c[o+2k], … */
+function markRuns(c: number[], o: number, k: number, min: number, covered: Uint8Array): number {
+  let runs = 0;
+  let i = o;
+  while (i + k < c.length) {
+    const st = step(c[i]!, c[i + k]!);
+    let j = i + k;
+    if (st !== NONE) while (j + k < c.length && step(c[j]!, c[j + k]!) === st) j += k;
+    const len = (j - i) / k + 1;
+    if (st !== NONE && len >= min) {
+      runs++;
+      for (let x = i; x <= j; x += k) covered[x] = 1;
+    }
+    i = st !== NONE ? j : i + k;
+  }
+  return runs;
+}
+
+/**
+ * Whether a value carries almost no information: the body (after a provider key prefix; separators ignored) is
+ * a periodic pattern, uses at most 4 distinct characters, or consists of alphabet/digit runs (abc…, 123…, 987…,
+ * also interleaved a1b2c3…), repeated characters and — in provider key formats — filler words, with at most three
+ * other characters. Short values (under 16 alphanumerics: passwords) only when the whole value is one run
+ * (12345678, abcdefgh): a password like Abcd1234! or MyPass12345678 is a real, if weak, password.
+ */
+export function lowInformation(v: string): boolean {
+  const pre = KEY_PREFIX_RE.exec(v);
+  const body = pre ? v.slice(pre[0].length) : v;
+  const c: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const x = body.charCodeAt(i);
+    if ((x >= 48 && x <= 57) || (x >= 97 && x <= 122)) c.push(x);
+    else if (x >= 65 && x <= 90) c.push(x + 32);
+  }
+  const n = c.length;
+  if (n < 6) return false;
+  const covered = new Uint8Array(n);
+  if (n < 16) return markRuns(c, 0, 1, n, covered) === 1;
+  // Periodic (abab…, 1a2b1a2b…) or nearly no alphabet (0101…).
+  for (let p = 1; p <= 8; p++) {
+    let i = p;
+    while (i < n && c[i] === c[i - p]) i++;
+    if (i === n) return true;
+  }
+  const seen = new Set(c);
+  if (seen.size <= 4) return true;
+  markRuns(c, 0, 1, 3, covered);
+  markRuns(c, 0, 2, 4, covered);
+  markRuns(c, 1, 2, 4, covered);
+  if (pre) {
+    const s = String.fromCharCode(...c);
+    FILLER_RE.lastIndex = 0;
+    for (let m = FILLER_RE.exec(s); m; m = FILLER_RE.exec(s)) covered.fill(1, m.index, m.index + m[0].length);
+  }
+  let u = 0;
+  for (let i = 0; i < n; i++) if (!covered[i]) u++;
+  return u <= 3;
 }
 
 /** A case-insensitive back-reference makes V8 interpret a regex (~100 ns a character): this folds like /(.)\1{5,}/i. */

@@ -98,6 +98,44 @@ test('secrets: each provider format; placeholders and documentation examples are
   ]) none(neg);
 });
 
+test('placeholders: a sequential run inside a random-looking key is still a secret; bodies made of runs, repeats and filler words are not', () => {
+  // QA: a realistic hand-typed key (alphabet runs with substitutions + 1234567890) reached the upstream unmasked.
+  const handTyped = 'sk-proj-Ab3dEf9hIjKlMn0pQrStUvWxYz1234567890AbCdEfGh';
+  has(`OPENAI_API_KEY=${handTyped}`, 'OPENAI_KEY', handTyped);
+  has('key sk-proj-q9WmT2xLp8RkZa4NcYv7HbJe1234567890xY7pQ2mN8kR4 here', 'OPENAI_KEY', 'sk-proj-q9WmT2xLp8RkZa4NcYv7HbJe1234567890xY7pQ2mN8kR4');
+  has('sk-Tq9WmT2xLp8RkZa4NcYv7HbJeabcdefgh55830293847562Q', 'OPENAI_KEY', 'sk-Tq9WmT2xLp8RkZa4NcYv7HbJeabcdefgh55830293847562Q');
+  has('ghp_1234567890q9WmT2xLp8RkZa4NcYv7HbJe20', 'GITHUB_TOKEN', 'ghp_1234567890q9WmT2xLp8RkZa4NcYv7HbJe20');
+  has('SLACK_APP_TOKEN=xapp-1-A07BC12DEF3-7812345678901-9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'SLACK_TOKEN', 'xapp-1-A07BC12DEF3-7812345678901-9f8e7d6c5b4a39281706f5e4d3c2b1a0');
+  has('sk_live_51Hq9WmT2xLp8RkZa12345678abcdefgh', 'STRIPE_KEY', 'sk_live_51Hq9WmT2xLp8RkZa12345678abcdefgh');
+  has('AIzaSyD4kP9qL2mX7vR3tN8w1234567890abcdQ', 'GCP_API_KEY', 'AIzaSyD4kP9qL2mX7vR3tN8w1234567890abcdQ');
+  // Passwords are human-chosen: a run inside one is still a password (only a value that is one run is a placeholder).
+  has('db_password = "MyPass12345678!"', 'GENERIC_SECRET', 'MyPass12345678!');
+  has('postgres://app:abcdefgh42@db.internal/app', 'CONNECTION_STRING', 'abcdefgh42');
+  has('API_TOKEN=Zt8qLm2XvB9nR4wK12345678', 'GENERIC_SECRET', 'Zt8qLm2XvB9nR4wK12345678');
+  for (const neg of [
+    'sk-xxxx and sk-... and sk-your-key-here and sk-<your key> and sk-abc123 and sk-test and sk-0000000000',
+    'OPENAI_API_KEY=sk-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
+    'OPENAI_API_KEY=sk-000000000000000000000000000000000000000000000000',
+    'OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEF',
+    'OPENAI_API_KEY=sk-proj-1234567890abcdefghijklmnopqrstuvwxyz',
+    'OPENAI_API_KEY=sk-1234567890abcdef1234567890abcdef1234567890abcd',
+    'OPENAI_API_KEY=sk-proj-abc123def456ghi789jkl012mno345pqr678',
+    'OPENAI_API_KEY=sk-proj-a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8',
+    'OPENAI_API_KEY=sk-proj-my-test-key-1234567890abcdefghijklmnop',
+    'OPENAI_API_KEY=sk-proj-abababababababababababababababab',
+    'OPENAI_API_KEY=YOUR_API_KEY and api_key: "YOUR_API_KEY"',
+    'AKIAABCDEFGHIJKLMNOP and AKIA2345ABCDWXYZQRST',
+    'GITHUB_TOKEN=ghp_1234567890abcdefghijklmnopqrstuvwxyz',
+    'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    'STRIPE_SECRET_KEY=sk_test_1234567890abcdefghijklmn',
+    'SLACK_BOT_TOKEN=xoxb-1234567890-1234567890123-abcdefghijklmnopqrstuvwx',
+    'GOOGLE_API_KEY=AIza12345678901234567890abcdefghijklmno',
+    'api_key = "abcdef1234567890abcdef1234567890"\npassword = 12345678\npostgres://app:abcdefgh@localhost/app',
+  ]) none(neg);
+  // AWS's documented example pair stays a negative: it is in AWS's own docs and SDK tests, never a live credential.
+  none('aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+});
+
 test('custom rules: regex, case-insensitive keywords, exact dictionary values', () => {
   const c = buildConfig({ rules: [
     { id: 'ticket-ids', kind: 'regex', pattern: 'ACME-\\d{5}', action: 'mask' },

@@ -105,6 +105,32 @@ test('streaming: a placeholder split across chunks is held back only as long as 
   assert.ok(!JSON.stringify(h.mock.requests.at(-1)!.body).includes(IBAN));
 });
 
+test('a realistic hand-typed OpenAI key (sequential run inside) is masked upstream and restored in the answer, streamed or not', async () => {
+  const key = 'sk-proj-Ab3dEf9hIjKlMn0pQrStUvWxYz1234567890AbCdEfGh';
+  writeUserSettings(h.core, {});
+  h.mock.next({ kind: 'custom', handle: (_req, res, body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(`Your key ${placeholderOf(lastUser(body), 'OPENAI_KEY')} is revoked.`))) });
+  const r = await client.chat.completions.create({ model: 'mock/gpt-4o', messages: [{ role: 'user', content: `Is ${key} still valid?` }] });
+  const sent = JSON.stringify(h.mock.requests.at(-1)!.body);
+  assert.ok(!sent.includes(key) && !sent.includes('AbCdEfGh'), 'the key must not reach the upstream');
+  assert.equal(lastUser(h.mock.requests.at(-1)!.body), 'Is <OPENAI_KEY_1> still valid?');
+  assert.equal(r.choices[0]!.message.content, `Your key ${key} is revoked.`);
+  await flushed(h.core);
+  assert.deepEqual(JSON.parse(lastRow().dlp), [{ type: 'OPENAI_KEY', count: 1, action: 'mask' }]);
+  // Streaming, with a chunk boundary inside the placeholder.
+  h.mock.next({
+    kind: 'custom',
+    handle: (_req, res, body) => {
+      const text = `Rotate ${placeholderOf(lastUser(body), 'OPENAI_KEY')} now.`;
+      const i = text.indexOf('<') + 5;
+      sse(res, [text.slice(0, i), text.slice(i)]);
+    },
+  });
+  let out = '';
+  for await (const c of await client.chat.completions.create({ model: 'mock/gpt-4o', stream: true, messages: [{ role: 'user', content: `key: ${key}` }] })) out += c.choices[0]?.delta?.content ?? '';
+  assert.equal(out, `Rotate ${key} now.`);
+  assert.ok(!JSON.stringify(h.mock.requests.at(-1)!.body).includes(key));
+});
+
 test('tool calls: secrets in previous tool-call arguments and tool results are masked; streamed arguments are restored', async () => {
   const key = 'sk-proj-' + 'Ab3dEf9hIjK2mNoP4qRsT6uVwX8yZa1bC3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5z';
   h.mock.next({
