@@ -6,6 +6,7 @@ import type { AuditPage, AuditVerifyResult } from '../../../../shared/api/govern
 import { api } from '../../api.ts';
 import { errorText } from '../../store.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/common.tsx';
+import { Pager, usePages } from '../../components/Pager.tsx';
 import { downloadText, shortId, when } from '../../components/governance/gov.tsx';
 
 const PAGE = 50;
@@ -105,12 +106,12 @@ export function AuditScreen() {
   const [draft, setDraft] = useState<Filter>({ type: '', from: '', to: '' });
   const [filter, setFilter] = useState<Filter>(draft);
   /** Cursors of the pages shown so far (undefined = newest). */
-  const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
+  const pages = usePages<number | undefined>(undefined);
   const [page, setPage] = useState<AuditPage | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
-  const cursor = cursors[cursors.length - 1];
+  const cursor = pages.cursor;
 
   async function load() {
     setLoading(true);
@@ -140,7 +141,7 @@ export function AuditScreen() {
     }
   }
 
-  const pageNo = cursors.length;
+  const pageNo = pages.pageNo;
   const first = (pageNo - 1) * PAGE + 1;
   return (
     <div className="screen gov-screen" data-testid="audit-screen">
@@ -162,7 +163,7 @@ export function AuditScreen() {
           className="gov-filters"
           onSubmit={(e) => {
             e.preventDefault();
-            setCursors([undefined]);
+            pages.reset();
             setFilter(draft);
           }}
         >
@@ -195,7 +196,7 @@ export function AuditScreen() {
               onClick={() => {
                 const empty = { type: '', from: '', to: '' };
                 setDraft(empty);
-                setCursors([undefined]);
+                pages.reset();
                 setFilter(empty);
               }}
             >
@@ -243,15 +244,7 @@ export function AuditScreen() {
                 </tbody>
               </table>
             </div>
-            <div className="gov-pager">
-              <button type="button" className="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))} data-testid="audit-newer">
-                ← Newer
-              </button>
-              <span className="muted small">Page {pageNo}</span>
-              <button type="button" className="btn btn-small" disabled={page.before === null} onClick={() => setCursors([...cursors, page.before!])} data-testid="audit-older">
-                Older →
-              </button>
-            </div>
+            <Pager pages={pages} next={page.before} testId="audit" />
           </>
         )}
       </Card>

@@ -2,10 +2,11 @@
 // tag key, savings from routing and the cache, and tables by client, model and provider that open the request log
 // filtered to that row. Periods follow the browser's time zone (sent to the API). New requests refresh it live,
 // debounced so a busy gateway does not turn into a busy API.
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { BreakdownRow, DashboardOverview, LogFilter, Unit } from '../../../../shared/api/dashboard.ts';
+import { useEffect, useMemo, useState } from 'react';
+import type { BreakdownRow, LogFilter, Unit } from '../../../../shared/api/dashboard.ts';
 import { api } from '../../api.ts';
-import { errorText, useApp } from '../../store.ts';
+import { useApp } from '../../store.ts';
+import { useLatestLoad } from '../../components/useLatestLoad.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/common.tsx';
 import { StackedBars } from '../../components/charts/StackedBars.tsx';
 import { useRequestFilter } from '../requests/filterStore.ts';
@@ -21,36 +22,16 @@ const UNITS: { unit: Unit; label: string; range: string }[] = [
 export const LIVE_DEBOUNCE_MS = 2000;
 
 function useDashboard(unit: Unit, by: string) {
-  const [data, setData] = useState<DashboardOverview | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const seq = useRef(0);
   const zone = useMemo(browserZone, []);
-  async function load() {
-    const my = ++seq.current;
-    setLoading(true);
-    try {
-      const r = await api.call('dashboard.overview', { zone, unit, by });
-      if (my !== seq.current) return;
-      setData(r);
-      setError(null);
-    } catch (e) {
-      if (my === seq.current) setError(errorText(e));
-    } finally {
-      if (my === seq.current) setLoading(false);
-    }
-  }
-  useEffect(() => {
-    void load();
-  }, [unit, by]);
+  const { data, error, loading, reload } = useLatestLoad(() => api.call('dashboard.overview', { zone, unit, by }), [unit, by]);
   // Live: the store bumps requestTick when rows are logged; reload once things go quiet for a moment.
   const tick = useApp((s) => s.requestTick);
   useEffect(() => {
     if (tick === 0) return;
-    const t = setTimeout(() => void load(), LIVE_DEBOUNCE_MS);
+    const t = setTimeout(() => void reload(), LIVE_DEBOUNCE_MS);
     return () => clearTimeout(t);
   }, [tick]);
-  return { data, error, loading, reload: load, zone };
+  return { data, error, loading, reload, zone };
 }
 
 function Total({ label, value, sub, testId, raw }: { label: string; value: string; sub?: string; testId: string; raw: number | null }) {

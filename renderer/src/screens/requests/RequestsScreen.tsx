@@ -2,11 +2,13 @@
 // range, tag) and keyset-paged, each row with its routing decision, attempts/fallbacks, cache, DLP findings and cost
 // (an unknown price reads "unknown", never $0). "Export CSV" pulls the filtered log chunk by chunk through the API and
 // downloads it. New requests show up live on the first page.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { LogFilter, LogPage, LogRow } from '../../../../shared/api/dashboard.ts';
 import { api } from '../../api.ts';
 import { errorText, useApp } from '../../store.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/common.tsx';
+import { Pager, usePages } from '../../components/Pager.tsx';
+import { useLatestLoad } from '../../components/useLatestLoad.ts';
 import { downloadText } from '../../components/governance/gov.tsx';
 import { cost, count, dateTime, ms } from '../dashboard/format.ts';
 import { describeFilter, useRequestFilter } from './filterStore.ts';
@@ -169,43 +171,23 @@ export function RequestsScreen() {
   const [filter, setFilter] = useState<LogFilter>(external.filter);
   const [draft, setDraft] = useState<Draft>(toDraft(external.filter));
   const [formError, setFormError] = useState<string | null>(null);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [page, setPage] = useState<LogPage | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const pages = usePages<string | null>(null);
+  const cursor = pages.cursor;
+  const { data: page, error, setError, loading, reload: load } = useLatestLoad<LogPage>(() => api.call('requests.list', { filter, cursor, limit: PAGE }), [filter, cursor]);
   const [exporting, setExporting] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const seq = useRef(0);
 
   // Opened from another screen with a filter: take it.
   useEffect(() => {
     if (external.version === 0) return;
     setFilter(external.filter);
     setDraft(toDraft(external.filter));
-    setCursors([null]);
+    pages.reset();
   }, [external.version]);
 
-  async function load() {
-    const my = ++seq.current;
-    setLoading(true);
-    try {
-      const r = await api.call('requests.list', { filter, cursor, limit: PAGE });
-      if (my !== seq.current) return;
-      setPage(r);
-      setError(null);
-    } catch (e) {
-      if (my === seq.current) setError(errorText(e));
-    } finally {
-      if (my === seq.current) setLoading(false);
-    }
-  }
-  useEffect(() => {
-    void load();
-  }, [filter, cursor]);
   // Live: new rows appear on the first page (older pages stay put: keyset paging never shifts them).
   const tick = useApp((s) => s.requestTick);
   useEffect(() => {
-    if (tick === 0 || cursors.length > 1) return;
+    if (tick === 0 || pages.pageNo > 1) return;
     const t = setTimeout(() => void load(), 1500);
     return () => clearTimeout(t);
   }, [tick]);
@@ -214,7 +196,7 @@ export function RequestsScreen() {
     const r = toFilter(d);
     setFormError(r.error);
     if (r.error) return;
-    setCursors([null]);
+    pages.reset();
     setFilter(r.filter);
   }
 
@@ -242,7 +224,7 @@ export function RequestsScreen() {
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft({ ...draft, [k]: v });
   const filtered = describeFilter(filter);
-  const pageNo = cursors.length;
+  const pageNo = pages.pageNo;
 
   return (
     <div className="screen req-screen" data-testid="requests-screen">
@@ -313,7 +295,7 @@ export function RequestsScreen() {
               onClick={() => {
                 setDraft(EMPTY);
                 setFormError(null);
-                setCursors([null]);
+                pages.reset();
                 setFilter({});
               }}
               data-testid="req-filter-reset"
@@ -363,15 +345,7 @@ export function RequestsScreen() {
                 </tbody>
               </table>
             </div>
-            <div className="gov-pager">
-              <button type="button" className="btn btn-small" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))} data-testid="req-newer">
-                ← Newer
-              </button>
-              <span className="muted small">Page {pageNo}</span>
-              <button type="button" className="btn btn-small" disabled={page.nextCursor === null} onClick={() => setCursors([...cursors, page.nextCursor])} data-testid="req-older">
-                Older →
-              </button>
-            </div>
+            <Pager pages={pages} next={page.nextCursor} testId="req" />
           </>
         )}
       </Card>
