@@ -61,13 +61,18 @@ export function ibanValid(iban: string): boolean {
   return rem === 1;
 }
 
-/** US SSN validity: area not 000/666/9xx, group not 00, serial not 0000 (and not the famous advertising numbers). */
+/**
+ * Numbers the SSA never issued although they look valid: 078-05-1120 (the Woolworth wallet-card sample, voided by
+ * the SSA), 219-09-9999 (an SSA advertising pamphlet) and 123-45-6789 (the textbook example in forms, docs and ads).
+ * (987-65-4320…4329, also reserved for advertising, already fall in the never-issued 9xx area.)
+ */
+export const KNOWN_INVALID_SSNS: ReadonlySet<string> = new Set(['078051120', '219099999', '123456789']);
+
+/** US SSN validity: area not 000/666/9xx, group not 00, serial not 0000, and not a known never-issued sample. */
 export function ssnValid(area: string, group: string, serial: string): boolean {
   if (area === '000' || area === '666' || area[0] === '9') return false;
   if (group === '00' || serial === '0000') return false;
-  const all = area + group + serial;
-  if (all === '078051120' || all === '219099999') return false;
-  return true;
+  return !KNOWN_INVALID_SSNS.has(area + group + serial);
 }
 
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);

@@ -61,6 +61,25 @@ test('national ids: SSN ranges, NINO prefixes, INSEE key, DNI/NIE letters', () =
   none('NIE X1234567A', 'ES_NIE');
 });
 
+test('SSN: famous never-issued samples are not SSNs, and an SSN-shaped 3-2-4 group is never claimed as a phone', () => {
+  // 123-45-6789 (textbook sample), 078-05-1120 (Woolworth wallet card), 219-09-9999 (SSA pamphlet): never issued.
+  none('SSN 123-45-6789, SSN: 123 45 6789, SSN 123456789');
+  none('Social Security Number 078-05-1120 (the Woolworth card) and 219-09-9999');
+  none('078-05-1120'), none('078 05 1120'), none('Tel 078-05-1120, fax 078 05 1120');
+  // Invalid by rule: area 000/666/9xx, group 00, serial 0000; and never a phone instead.
+  none('000-12-3456 666-12-3456 912-34-5678 123-00-4567 123-45-0000 078-00-1120 012-34-0000');
+  // Neighbours of the samples are valid SSNs.
+  has('SSN 123-45-6780', 'US_SSN', '123-45-6780');
+  has('SSN 078-05-1121', 'US_SSN', '078-05-1121');
+  has('ssn on file: 219 09 9998', 'US_SSN', '219 09 9998');
+  has('employee SSN 012-34-5678', 'US_SSN', '012-34-5678');
+  // National phone formats that are not 3-2-4 still are phones.
+  has('Bel ons: 078-0511200', 'PHONE', '078-0511200');
+  has('Kantoor 078 123 4567', 'PHONE', '078 123 4567');
+  has('Mobile 0612-34-5678', 'PHONE', '0612-34-5678');
+  has('Office: 020 7946 0958', 'PHONE', '020 7946 0958');
+});
+
 test('IP: v4 and v6; versions, OIDs, product tokens, MACs and clock times are not', () => {
   has('from 203.0.113.77 to 2001:db8::8a2e:370:7334', 'IP_ADDRESS', '203.0.113.77');
   has('from 203.0.113.77 to 2001:db8::8a2e:370:7334', 'IP_ADDRESS', '2001:db8::8a2e:370:7334');

@@ -87,6 +87,7 @@ const PHONE_INTL = /(?<![\w+\-./])(?:\+|00)[1-9]\d{0,2}[ .\-]?(?:\(0?\d{1,4}\)[ 
 // National forms with separators: NANP (415) 555-0132 / 415-555-0132 / 415.555.0132; trunk-0 forms 020 7946 0958, 01 42 68 53 00, 030 12345678.
 const PHONE_NANP = /(?<![\w+\-./]|\d[ .\-])(?:\(\d{3}\) ?|\d{3}[\-. ])\d{3}[\-. ]\d{4}(?![\w\-/]|\.\d)/g;
 const PHONE_TRUNK0 = /(?<![\w+\-./:]|\d[ .\-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ .\-/]\d{2,8}){1,4}(?![\w\-/:]|\.\d)/g;
+const SSN_SHAPE = /^\d{3}([\- ])\d{2}\1\d{4}$/;
 const TRUNK0_COUNTRIES: CountryCode[] = ['GB', 'FR', 'DE', 'IT', 'NL', 'BE', 'CH', 'AT', 'AU'];
 // A bare digit run right after a phone word: "call me back 4155550199", "Tel. 0612345678".
 const PHONE_CONTEXT = /(?:[Pp]hone|[Tt]el|[Tt]elephone|[Mm]obile|[Cc]ell|[Cc]all(?: me)?(?: back)?(?: at| on)?|[Ww]hats[Aa]pp|[Ff]ax|[Tt]éléphone|[Pp]ortable|[Tt]eléfono|[Mm]óvil|[Tt]elefon|[Hh]andy|[Tt]elefono|[Cc]ellulare)\.?:?[ ]{0,3}(?:(?:no|number|nr|n°)\.?:?[ ]{0,2})?(\+?\d{9,13})(?![\w\-/]|\.\d)/g;
@@ -397,6 +398,9 @@ export const PII_DETECTORS: Detector[] = [
     check: (m) => {
       const digits = m[0].replace(/\D/g, '');
       if (digits.length < 9) return null;
+      // 3-2-4 groups (078-05-1120, 078 05 1120) are the US SSN shape, not a national phone format anywhere in
+      // TRUNK0_COUNTRIES: an invalid SSN must not come back as a phone number.
+      if (SSN_SHAPE.test(m[0])) return null;
       return phoneValid(m[0], TRUNK0_COUNTRIES) ? whole(m) : null;
     },
   },
