@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { ProviderRuntime } from './registry.ts';
 import { agentFor, type Timeouts } from './http.ts';
 import { upstreamNetworkError } from './upstream-errors.ts';
+import { postUpstream } from './upstream-post.ts';
 
 export interface UpstreamResponse {
   status: number;
@@ -20,27 +21,9 @@ export async function postJson(
   body: unknown,
   opts: { signal: AbortSignal; timeouts: Timeouts; stream: boolean; extraHeaders?: Record<string, string> },
 ): Promise<UpstreamResponse> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: opts.stream ? 'text/event-stream' : 'application/json',
-    'user-agent': 'Airlock-Gateway',
-    ...opts.extraHeaders,
-  };
+  const headers: Record<string, string> = { ...opts.extraHeaders };
   if (key) headers.authorization = `Bearer ${key}`;
-  try {
-    const r = await agentFor(opts.timeouts).request({
-      origin: p.origin,
-      path: p.basePath + path,
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: opts.signal,
-    });
-    return { status: r.statusCode, headers: r.headers, body: r.body };
-  } catch (err) {
-    if (opts.signal.aborted) throw err;
-    throw upstreamNetworkError(p.id, p.origin, err, opts.timeouts);
-  }
+  return postUpstream(p, p.basePath + path, headers, body, opts);
 }
 
 export async function getJson(
