@@ -1,15 +1,5 @@
 import type { Core } from '../core.ts';
-
-/** A provider key's metadata (never the key itself). Mirrors electron/core/secrets/keys-service.ts. */
-export interface KeyInfo {
-  providerId: string;
-  label: string;
-  hint: string;
-  active: boolean;
-  createdAt: number;
-}
-
-export type KeyTestStatus = 'works' | 'rejected' | 'unreachable' | 'no-key' | 'keychain-unavailable';
+import type { KeyInfo, KeyTestResult } from '../secrets/keys-service.ts';
 
 /** What the app API needs from core's key service (`core.keys`). */
 export interface KeysPort {
@@ -17,7 +7,7 @@ export interface KeysPort {
   set(providerId: string, secret: string, opts?: { label?: string; activate?: boolean }): Promise<KeyInfo>;
   use(providerId: string, label: string): Promise<void>;
   remove(providerId: string, label?: string): Promise<boolean>;
-  test(providerId: string): Promise<{ status: KeyTestStatus; message: string }>;
+  test(providerId: string): Promise<KeyTestResult>;
   describe(providerId: string): Promise<string>;
 }
 
