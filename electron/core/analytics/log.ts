@@ -109,6 +109,17 @@ interface Built {
 function build(f: LogPageInput, cursor: [number, number] | null, limit: number | null, tailFrom: number | null): Built {
   const where: string[] = [];
   const params: unknown[] = [];
+  /** [from, to) on a time column. */
+  const timeRange = (col: string) => {
+    if (f.from !== undefined) {
+      where.push(`${col} >= ?`);
+      params.push(f.from);
+    }
+    if (f.to !== undefined) {
+      where.push(`${col} < ?`);
+      params.push(f.to);
+    }
+  };
   const eqOrNull = (col: string, v: string) => {
     if (v === '') where.push(`r.${col} IS NULL`);
     else {
@@ -149,14 +160,7 @@ function build(f: LogPageInput, cursor: [number, number] | null, limit: number |
     where.push(`r.status IN (403, 429) AND ${blockedKindSql('r.')} IS NOT NULL`);
     index = 'requests_refused_ts';
   }
-  if (f.from !== undefined) {
-    where.push('r.ts >= ?');
-    params.push(f.from);
-  }
-  if (f.to !== undefined) {
-    where.push('r.ts < ?');
-    params.push(f.to);
-  }
+  timeRange('r.ts');
   let tag: Built['tag'] = null;
   if (f.tag) {
     const key = normaliseTagKey(String(f.tag.key ?? ''));
@@ -179,14 +183,7 @@ function build(f: LogPageInput, cursor: [number, number] | null, limit: number |
     where.unshift('t.key = ? AND t.value = ?');
     params.unshift(tag.key, tag.value);
     // ts is copied into request_tags so the page can be walked on the tag index; the same range applies.
-    if (f.from !== undefined) {
-      where.push('t.ts >= ?');
-      params.push(f.from);
-    }
-    if (f.to !== undefined) {
-      where.push('t.ts < ?');
-      params.push(f.to);
-    }
+    timeRange('t.ts');
   } else from = `requests r INDEXED BY ${index}`;
   const sql = `SELECT ${COLS} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}${limit === null ? '' : ` LIMIT ${limit}`}`;
   return { sql, params, tag };
