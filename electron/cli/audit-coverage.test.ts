@@ -11,7 +11,7 @@ import { tempDataDir } from '../core/testing/harness.ts';
 import { Core } from '../core/core.ts';
 import { createWebUi, mintLoginToken } from '../core/server/app-api.ts';
 import type { AppApiService } from '../core/api/service.ts';
-import { runCli } from './run.ts';
+import { runCliCaptured } from './testing.ts';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -22,12 +22,10 @@ const mkdir = (prefix: string) => {
 };
 
 async function cli(dir: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { AIRLOCK_TZ: 'UTC', ...env }, isTTY: false }, () => null);
+  const res = await runCliCaptured(['--data-dir', dir, ...args], { stdin, env: { AIRLOCK_TZ: 'UTC', ...env } });
   // Audit appends are written once per event-loop turn.
   await new Promise((r) => setImmediate(r));
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return res;
 }
 
 interface Row {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tempDataDir } from '../core/testing/harness.ts';
 import path from 'node:path';
-import { runCli } from './run.ts';
+import { runCliCaptured } from './testing.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { SecretStore } from '../core/secrets/secret-store.ts';
 import { resolveModel } from '../core/routing/resolve.ts';
@@ -34,12 +34,7 @@ class MemorySecrets implements SecretStore {
 }
 const secrets = new MemorySecrets();
 
-async function cli(dir: string, args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { AIRLOCK_TZ: 'UTC' }, isTTY: false }, () => secrets);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (dir: string, args: string[], stdin = '') => runCliCaptured(['--data-dir', dir, ...args], { stdin, env: { AIRLOCK_TZ: 'UTC' }, secrets: () => secrets });
 
 test('not found is exit 1 everywhere; a malformed command is exit 2', async () => {
   const dir = mkdir();

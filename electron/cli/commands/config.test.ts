@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 import { startHarness, tempDataDir } from '../../core/testing/harness.ts';
 import { Core } from '../../core/core.ts';
 import { AppApiService } from '../../core/api/service.ts';
@@ -18,12 +18,7 @@ import { GATEWAY_DEFAULTS, formatBytes, formatDuration, parseBytes, parseDuratio
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { ...process.env }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[]) => runCliCaptured(args);
 
 test('values: sizes, durations and origins parse, normalise and refuse with a reason', () => {
   assert.deepEqual(GATEWAY_DEFAULTS, DEFAULT_GATEWAY_SETTINGS, 'shared defaults match core');

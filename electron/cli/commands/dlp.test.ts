@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Core } from '../../core/core.ts';
 import { tempDataDir } from '../../core/testing/harness.ts';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 import { dlpCommand } from './dlp.ts';
 import type { CliContext } from '../context.ts';
 
@@ -14,10 +14,7 @@ after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })))
 async function cli(args: string[], stdin = '', dataDir?: string) {
   const dir = dataDir ?? tempDataDir();
   if (!dataDir) dirs.push(dir);
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { ...process.env }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n'), dir };
+  return { ...(await runCliCaptured(['--data-dir', dir, ...args], { stdin })), dir };
 }
 
 test('dlp scan --json: findings with type, code-point offsets, rule, action; prompt-shield findings carry a score', async () => {

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../testing.ts';
 import { tempDataDir } from '../../core/testing/harness.ts';
 import { Core } from '../../core/core.ts';
 import { lookupModelFor } from '../../core/routing/catalog.ts';
@@ -10,12 +10,7 @@ import { routingOf } from '../../core/routing/runtime.ts';
 const dir = tempDataDir('airlock-routing-cli-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { ...process.env }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[]) => runCliCaptured(['--data-dir', dir, ...args]);
 
 test('model set/list/remove: overrides, custom models, local models free by default; routing and pricing see them', async () => {
   assert.equal((await cli(['provider', 'add', 'openai', '--key-env', 'OPENAI_API_KEY'])).code, 0);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Core } from '../core.ts';
 import { tempDataDir } from '../testing/harness.ts';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { entryHash, GENESIS } from './chain.ts';
 import { DEVICE_KEY_ACCOUNT, DEVICE_KEY_FILE } from './device-key.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
@@ -27,12 +27,7 @@ function fresh(n = 10, opts: { checkpointAt?: number } = {}): { core: Core; dir:
   return { core, dir };
 }
 
-async function cli(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {}, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (dir: string, ...args: string[]) => runCliCaptured(['--data-dir', dir, ...args], { env: {} });
 
 const row = (core: Core, seq: number): any => core.db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq);
 

@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, flushed, tempDataDir, type Harness } from '../testing/harness.ts';
 import { AppApiService } from '../api/service.ts';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { ApiError } from '../../../shared/api/errors.ts';
 import type { StoredBody } from '../../../shared/api/contract.ts';
 
@@ -67,12 +67,7 @@ const call = (m: string, input: unknown = {}) => api.call(m, input) as Promise<a
 const count = () => h.core.db.prepare('SELECT COUNT(*) FROM request_bodies').pluck().get() as number;
 const allStored = () => (h.core.db.prepare('SELECT request || response FROM request_bodies').pluck().all() as string[]).join('\n');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', h.dataDir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { AIRLOCK_TRUST_ANCHOR: trust }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...args: string[]) => runCliCaptured(['--data-dir', h.dataDir, ...args], { env: { AIRLOCK_TRUST_ANCHOR: trust } });
 
 /** A non-streaming call with the card in it; returns the request id the client got. */
 async function askWithCard(extra = ''): Promise<{ id: string; content: string }> {

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import Database from 'better-sqlite3';
 import { tempDataDir } from '../testing/harness.ts';
 import { startMockUpstream } from '../testing/mock-upstream.ts';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { Core } from '../core.ts';
 import { setBudget, removeBudget } from './admin.ts';
 
@@ -24,12 +24,7 @@ function dataDir(): string {
   return d;
 }
 
-async function cli(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { ...process.env, AIRLOCK_TZ: 'UTC', ...env }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => runCliCaptured(['--data-dir', dir, ...args], { env: { ...process.env, AIRLOCK_TZ: 'UTC', ...env } });
 
 test('budget set / list / remove / config, and limit set / list / remove', async () => {
   const dir = dataDir();

@@ -1,18 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { tempDataDir } from '../testing/harness.ts';
 
 const dir = tempDataDir('airlock-semantic-cli-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { ...process.env }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[]) => runCliCaptured(['--data-dir', dir, ...args]);
 
 test('route set --semantic switches the semantic cache on per route; list and cache stats show it; bad flags are refused', async () => {
   assert.equal((await cli(['provider', 'add', 'openai', '--key-env', 'OPENAI_API_KEY'])).code, 0);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { startHarness, tempDataDir, type Harness } from '../testing/harness.ts';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { readPrivateKey, signEnvelope, POLICY_PAYLOAD_TYPE } from './dsse.ts';
 import { signBundle, envelopeBytes } from './bundle.ts';
 import { fetchBundle } from './fetch.ts';
@@ -20,12 +20,7 @@ let adm: string;
 let trust: string;
 const f = (name: string) => path.join(adm, name);
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', h.dataDir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: { AIRLOCK_TRUST_ANCHOR: trust }, isTTY: false }, () => null);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...args: string[]) => runCliCaptured(['--data-dir', h.dataDir, ...args], { env: { AIRLOCK_TRUST_ANCHOR: trust } });
 async function ok(...args: string[]): Promise<string> {
   const r = await cli(...args);
   assert.equal(r.code, 0, `airlock ${args.join(' ')} failed: ${r.err}`);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startHarness, flushed, type Harness } from '../testing/harness.ts';
-import { runCli } from '../../cli/run.ts';
+import { runCliCaptured } from '../../cli/testing.ts';
 import { KeyringSecretStore } from './keyring-store.ts';
 import { keyringSkipReason, secretToolSearch } from './keyring-testing.ts';
 
@@ -25,12 +25,7 @@ let h: Harness;
 let client: OpenAI;
 const store = new KeyringSecretStore();
 
-async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', h.dataDir, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: { ...process.env }, isTTY: false }, () => store);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[], stdin = '') => runCliCaptured(['--data-dir', h.dataDir, ...args], { stdin, secrets: () => store });
 
 async function chat(): Promise<string> {
   await client.chat.completions.create({ model: 'kc/gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
