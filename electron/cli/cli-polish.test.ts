@@ -7,7 +7,7 @@ import { tempDataDir } from '../core/testing/harness.ts';
 import path from 'node:path';
 import { runCliCaptured } from './testing.ts';
 import { COMMANDS } from './commands/index.ts';
-import type { SecretStore } from '../core/secrets/secret-store.ts';
+import { MemorySecrets } from '../core/testing/doubles.ts';
 import { resolveModel } from '../core/routing/resolve.ts';
 import { GENESIS, entryHash, verifyChain, type AuditEntry } from '../core/audit/chain.ts';
 
@@ -19,19 +19,6 @@ const mkdir = () => {
   return d;
 };
 
-/** An in-memory keychain (the real one is covered by the keychain tests). */
-class MemorySecrets implements SecretStore {
-  readonly items = new Map<string, string>();
-  async get(a: string) {
-    return this.items.get(a) ?? null;
-  }
-  async set(a: string, s: string) {
-    this.items.set(a, s);
-  }
-  async delete(a: string) {
-    return this.items.delete(a);
-  }
-}
 const secrets = new MemorySecrets();
 
 const cli = (dir: string, args: string[], stdin = '') => runCliCaptured(['--data-dir', dir, ...args], { stdin, env: { AIRLOCK_TZ: 'UTC' }, secrets: () => secrets });

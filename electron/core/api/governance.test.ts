@@ -14,22 +14,8 @@ import { createKeyPair, createTrustAnchor, signPolicy, verifyBundleAgainst } fro
 import { databasePath } from '../paths.ts';
 import { parseExport } from '../audit/log.ts';
 import { verifyChain } from '../audit/chain.ts';
-import type { SecretStore } from '../secrets/secret-store.ts';
+import { MemorySecrets } from '../testing/doubles.ts';
 import { flattenPolicy, markSettings, prunePolicy, ADMIN_KEY_ACCOUNT } from './governance.ts';
-
-/** An in-memory keychain (the real keychain is covered by the keychain tests; here only the account matters). */
-class MemorySecrets implements SecretStore {
-  readonly items = new Map<string, string>();
-  async get(a: string) {
-    return this.items.get(a) ?? null;
-  }
-  async set(a: string, s: string) {
-    this.items.set(a, s);
-  }
-  async delete(a: string) {
-    return this.items.delete(a);
-  }
-}
 
 const POLICY = { models: { allow: ['openai/gpt-4o-mini', 'anthropic/*'] }, dlp: { actions: { EMAIL: 'mask' } }, budgets: [{ scope: 'global', window: 'month', mode: 'hard', limitUsd: 100 }] };
 

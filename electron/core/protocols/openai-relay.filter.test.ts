@@ -2,28 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startHarness, type Harness } from '../testing/harness.ts';
-import type { OutputFilter } from '../pipeline/context.ts';
+import { upperHoldBackFilter } from '../testing/doubles.ts';
 import { GatewayError } from '../util/errors.ts';
-
-// A stand-in filter that upper-cases text but holds back a trailing partial "<" marker, the way a DLP
-// restorer holds back a partial placeholder. It exercises the relay's hook, not DLP itself.
-function holdBackFilter(): OutputFilter {
-  const held = new Map<string, string>();
-  return {
-    delta(slot, text) {
-      const all = (held.get(slot) ?? '') + text;
-      const cut = all.lastIndexOf('<') >= all.length - 3 && all.includes('<') ? all.lastIndexOf('<') : all.length;
-      held.set(slot, all.slice(cut));
-      return all.slice(0, cut).toUpperCase();
-    },
-    flush(slot) {
-      const rest = held.get(slot) ?? '';
-      held.delete(slot);
-      return rest.toUpperCase();
-    },
-    full: (t) => t.toUpperCase(),
-  };
-}
 
 let h: Harness;
 before(async () => {
@@ -31,7 +11,7 @@ before(async () => {
   // Install the filter through the real pipeline: the DLP stage slot is where a filter is set.
   const stages = await import('../pipeline/run.ts');
   stages.STAGES.unshift((ctx) => {
-    if (ctx.req.headers['x-test-filter']) ctx.outputFilter = holdBackFilter();
+    if (ctx.req.headers['x-test-filter']) ctx.outputFilter = upperHoldBackFilter();
     if (ctx.req.headers['x-test-block']) throw new GatewayError(403, 'policy_violation', 'blocked for test');
   });
 });

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, type Harness } from '../testing/harness.ts';
 import type { Scenario } from '../testing/mock-upstream.ts';
-import type { OutputFilter } from '../pipeline/context.ts';
+import { upperHoldBackFilter } from '../testing/doubles.ts';
 
 /**
  * Upstream failures reach every client in its own error shape (429 with retry hints, 529 overloaded, 400
@@ -14,25 +14,6 @@ import type { OutputFilter } from '../pipeline/context.ts';
 let h: Harness;
 let oai: OpenAI;
 let claude: Anthropic;
-
-function upperFilter(): OutputFilter {
-  // Upper-cases, holding back a trailing partial "<" marker the way a DLP restorer holds back a placeholder.
-  const held = new Map<string, string>();
-  return {
-    delta(slot, text) {
-      const all = (held.get(slot) ?? '') + text;
-      const cut = all.includes('<') && all.lastIndexOf('<') >= all.length - 3 ? all.lastIndexOf('<') : all.length;
-      held.set(slot, all.slice(cut));
-      return all.slice(0, cut).toUpperCase();
-    },
-    flush(slot) {
-      const rest = held.get(slot) ?? '';
-      held.delete(slot);
-      return rest.toUpperCase();
-    },
-    full: (t) => t.toUpperCase(),
-  };
-}
 
 before(async () => {
   h = await startHarness();
@@ -46,7 +27,7 @@ before(async () => {
   const { dlp } = await import('../pipeline/stages/dlp.ts');
   // Right after the DLP stage, where a real output filter is set.
   STAGES.splice(STAGES.indexOf(dlp) + 1, 0, (ctx) => {
-    if (ctx.req.headers['x-test-filter']) ctx.outputFilter = upperFilter();
+    if (ctx.req.headers['x-test-filter']) ctx.outputFilter = upperHoldBackFilter();
   });
 });
 after(() => h.close());
