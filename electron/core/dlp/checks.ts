@@ -155,30 +155,43 @@ const FILLER_RE = /test|demo|key|here|my|api|secret|token|proj|live|dev|prod|foo
 const NONE = 9;
 /** Step between two lower-cased alphanumerics: +1 / -1 / 0 within letters or within digits (9→0 counts as +1), else NONE. */
 function step(a: number, b: number): number {
-  const da = a >= 48 && a <= 57;
-  if (da !== (b >= 48 && b <= 57)) return NONE;
+  const da = a <= 57;
+  if (da !== b <= 57) return NONE;
   let d = b - a;
-  if (da) d = ((d % 10) + 10) % 10 === 9 ? -1 : ((d % 10) + 10) % 10;
+  if (da) d = d === -9 ? 1 : d === 9 ? -1 : d;
   return d === 1 || d === -1 || d === 0 ? d : NONE;
 }
 
-/** Marks members of runs (consistent step +1/-1/0) of at least `min` elements among c[o], c[o+k], c[o+2k], … */
-function markRuns(c: number[], o: number, k: number, min: number, covered: Uint8Array): number {
+/** Marks members of runs (consistent step +1/-1/0) of at least `min` elements among c[o], c[o+k], c[o+2k], … (n items). */
+function markRuns(c: Uint16Array, n: number, o: number, k: number, min: number, covered: Uint8Array): number {
   let runs = 0;
   let i = o;
-  while (i + k < c.length) {
+  while (i + k < n) {
     const st = step(c[i]!, c[i + k]!);
+    if (st === NONE) {
+      i += k;
+      continue;
+    }
     let j = i + k;
-    if (st !== NONE) while (j + k < c.length && step(c[j]!, c[j + k]!) === st) j += k;
-    const len = (j - i) / k + 1;
-    if (st !== NONE && len >= min) {
+    while (j + k < n && step(c[j]!, c[j + k]!) === st) j += k;
+    if ((j - i) / k + 1 >= min) {
       runs++;
       for (let x = i; x <= j; x += k) covered[x] = 1;
     }
-    i = st !== NONE ? j : i + k;
+    i = j;
   }
   return runs;
 }
+
+function bitCount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+// Scratch buffers (candidates are short; grown on demand, never shrunk): no allocation per call.
+let C = new Uint16Array(256);
+let COVERED = new Uint8Array(256);
 
 /**
  * Whether a value carries almost no information: the body (after a provider key prefix; separators ignored) is
@@ -189,35 +202,70 @@ function markRuns(c: number[], o: number, k: number, min: number, covered: Uint8
  */
 export function lowInformation(v: string): boolean {
   const pre = KEY_PREFIX_RE.exec(v);
-  const body = pre ? v.slice(pre[0].length) : v;
-  const c: number[] = [];
-  for (let i = 0; i < body.length; i++) {
-    const x = body.charCodeAt(i);
-    if ((x >= 48 && x <= 57) || (x >= 97 && x <= 122)) c.push(x);
-    else if (x >= 65 && x <= 90) c.push(x + 32);
+  const from = pre ? pre[0].length : 0;
+  if (v.length - from > C.length) {
+    C = new Uint16Array(v.length * 2);
+    COVERED = new Uint8Array(v.length * 2);
   }
-  const n = c.length;
+  const c = C;
+  let n = 0;
+  let seenDigits = 0; // bit per digit
+  let seenLetters = 0; // bit per letter
+  // Pairs one or two apart with a run step (+1/-1/0); digits and digit pairs. A run of L items has L-1 such pairs,
+  // so runs cover at most 2 * pairs characters: most real keys are rejected on these counts alone.
+  let pairs = 0;
+  let digits = 0;
+  let digitPairs = 0;
+  for (let i = from; i < v.length; i++) {
+    let x = v.charCodeAt(i);
+    if (x >= 65 && x <= 90) x += 32;
+    else if (!((x >= 48 && x <= 57) || (x >= 97 && x <= 122))) continue;
+    if (n > 0 && step(c[n - 1]!, x) !== NONE) {
+      pairs++;
+      if (x <= 57) digitPairs++;
+    }
+    if (n > 1 && step(c[n - 2]!, x) !== NONE) {
+      pairs++;
+      if (x <= 57) digitPairs++;
+    }
+    if (x <= 57) digits++;
+    c[n++] = x;
+    if (x <= 57) seenDigits |= 1 << (x - 48);
+    else seenLetters |= 1 << (x - 97);
+  }
   if (n < 6) return false;
-  const covered = new Uint8Array(n);
-  if (n < 16) return markRuns(c, 0, 1, n, covered) === 1;
-  // Periodic (abab…, 1a2b1a2b…) or nearly no alphabet (0101…).
+  const covered = COVERED.fill(0, 0, n);
+  if (n < 16) return markRuns(c, n, 0, 1, n, covered) === 1;
+  if (bitCount(seenDigits) + bitCount(seenLetters) <= 4) return true;
+  // Periodic: abab…, 1a2b1a2b…
   for (let p = 1; p <= 8; p++) {
     let i = p;
     while (i < n && c[i] === c[i - p]) i++;
     if (i === n) return true;
   }
-  const seen = new Set(c);
-  if (seen.size <= 4) return true;
-  markRuns(c, 0, 1, 3, covered);
-  markRuns(c, 0, 2, 4, covered);
-  markRuns(c, 1, 2, 4, covered);
-  if (pre) {
-    const s = String.fromCharCode(...c);
-    FILLER_RE.lastIndex = 0;
-    for (let m = FILLER_RE.exec(s); m; m = FILLER_RE.exec(s)) covered.fill(1, m.index, m.index + m[0].length);
-  }
+  // Filler words are letters: digits no run covers stay uncovered.
+  if (n - 2 * pairs > 3 && (!pre || digits - 2 * digitPairs > 3)) return false;
+  markRuns(c, n, 0, 1, 3, covered);
+  markRuns(c, n, 0, 2, 4, covered);
+  markRuns(c, n, 1, 2, 4, covered);
   let u = 0;
-  for (let i = 0; i < n; i++) if (!covered[i]) u++;
+  let ud = 0;
+  for (let i = 0; i < n; i++) {
+    if (!covered[i]) {
+      u++;
+      if (c[i]! <= 57) ud++;
+    }
+  }
+  if (u <= 3) return true;
+  if (!pre || ud > 3) return false;
+  const s = String.fromCharCode.apply(null, c.subarray(0, n) as unknown as number[]);
+  FILLER_RE.lastIndex = 0;
+  for (let m = FILLER_RE.exec(s); m; m = FILLER_RE.exec(s)) {
+    for (let i = m.index; i < m.index + m[0].length; i++) if (!covered[i]) {
+      covered[i] = 1;
+      u--;
+    }
+  }
   return u <= 3;
 }
 

@@ -10,7 +10,7 @@ import metadataJson from 'libphonenumber-js/metadata.max.json';
 import { ALL_DETECTORS, digitClusters, runDetector, type Prefilter } from './detectors.ts';
 import { LiteralIndex } from './anchors.ts';
 import { phoneMemo, phoneValid, phoneValidDirect } from './phone.ts';
-import { hasRepeatRun } from './checks.ts';
+import { hasRepeatRun, lowInformation } from './checks.ts';
 import type { Finding } from './types.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -144,6 +144,70 @@ test('repeat runs: same as /(.)\\1{5,}/i', () => {
     for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * (t % 3 === 0 ? 3 : alphabet.length))];
     assert.equal(hasRepeatRun(s, 6), re.test(s), JSON.stringify(s));
   }
+});
+
+test('placeholder body check: the early bounds give the verdict of the full count (runs, period, distinct, fillers)', () => {
+  // Reference: the rule as docs/dlp.md states it, without shortcuts.
+  const PREFIX = /^(?:sk-ant-(?:api|admin|oat|sid)\d{2}-|sk-(?:proj|svcacct|admin|None)-|sk-|(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|xox[abposre]-|xapp-\d-|AIza|A[KS]IA|ABIA|ACCA|AROA|AIDA)/;
+  const FILLERS = /test|demo|key|here|my|api|secret|token|proj|live|dev|prod|foo|bar|baz|qwerty|asdf|lorem|ipsum|t3blbkfj/g;
+  const stepOf = (a: string, b: string) => {
+    const da = /\d/.test(a);
+    if (da !== /\d/.test(b)) return null;
+    const d = da ? (((Number(b) - Number(a)) % 10) + 10) % 10 : b.charCodeAt(0) - a.charCodeAt(0);
+    const s = da ? (d === 9 ? -1 : d) : d;
+    return s === 1 || s === -1 || s === 0 ? s : null;
+  };
+  const runs = (c: string[], idx: number[], min: number, cov: boolean[]) => {
+    let count = 0;
+    for (let i = 0; i + 1 < idx.length; ) {
+      const st = stepOf(c[idx[i]!]!, c[idx[i + 1]!]!);
+      if (st === null) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j + 1 < idx.length && stepOf(c[idx[j]!]!, c[idx[j + 1]!]!) === st) j++;
+      if (j - i + 1 >= min) {
+        count++;
+        for (let x = i; x <= j; x++) cov[idx[x]!] = true;
+      }
+      i = j;
+    }
+    return count;
+  };
+  const reference = (v: string): boolean => {
+    const pre = PREFIX.exec(v);
+    const c = [...v.slice(pre ? pre[0].length : 0).toLowerCase()].filter((x) => /[a-z0-9]/.test(x));
+    const n = c.length;
+    if (n < 6) return false;
+    const cov = new Array<boolean>(n).fill(false);
+    const all = [...Array(n).keys()];
+    if (n < 16) return runs(c, all, n, cov) === 1;
+    if (new Set(c).size <= 4) return true;
+    for (let p = 1; p <= 8; p++) if (c.every((x, i) => i < p || x === c[i - p])) return true;
+    runs(c, all, 3, cov);
+    runs(c, all.filter((i) => i % 2 === 0), 4, cov);
+    runs(c, all.filter((i) => i % 2 === 1), 4, cov);
+    if (pre) for (const m of c.join('').matchAll(FILLERS)) for (let i = m.index; i < m.index + m[0].length; i++) cov[i] = true;
+    return cov.filter((x) => !x).length <= 3;
+  };
+  let seed = 11;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const pick = <T,>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
+  const prefixes = ['', '', 'sk-proj-', 'sk-', 'ghp_', 'AKIA', 'xoxb-', 'sk_live_', 'AIza'];
+  const pieces = ['abcdef', '123456', '7890', 'ZYXW', '987', 'a1b2c3d4', 'test', 'my-key', 'here', 'foo', 'qwerty', 'aaa', '0000', 'Q', 'x', '9', 'k', '-', '_', 'q9Wm', 'T2xL', 'p8Rk'];
+  const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let positives = 0;
+  for (let t = 0; t < 20000; t++) {
+    let v = pick(prefixes);
+    const len = 4 + Math.floor(rnd() * 60);
+    while (v.length < len) v += rnd() < 0.6 ? pick(pieces) : ALNUM[Math.floor(rnd() * ALNUM.length)];
+    const want = reference(v);
+    assert.equal(lowInformation(v), want, JSON.stringify(v));
+    if (want) positives++;
+  }
+  for (const d of docs) for (const w of d.split(/[\s"'`=:,;()]+/)) if (w.length >= 6 && w.length < 300) assert.equal(lowInformation(w), reference(w), JSON.stringify(w));
+  assert.ok(positives > 500 && positives < 19000, `${positives} placeholder verdicts`);
 });
 
 test('shield leetspeak check: same as decoding every leet word and searching the trigger words', async () => {
