@@ -56,8 +56,16 @@ export class LiveConfig {
     this.stale = true;
   }
 
-  /** Cheap when nothing changed: one PRAGMA read. */
+  private checkedAt = -Infinity;
+
+  /**
+   * Cheap when nothing changed: one PRAGMA read, at most once per millisecond (a request asks several times:
+   * the gateway, routing, budgets). Writes made in this process mark the config stale and reload at once.
+   */
   refresh(): this {
+    const now = performance.now();
+    if (!this.stale && now - this.checkedAt < 1) return this;
+    this.checkedAt = now;
     const v = this.dataVersion.get() as number;
     if (v === this.version && !this.stale) return this;
     this.version = v;
