@@ -153,17 +153,22 @@ const KEY_PREFIX_RE = /^(?:sk-ant-(?:api|admin|oat|sid)\d{2}-|sk-(?:proj|svcacct
 const FILLER_RE = /test|demo|key|here|my|api|secret|token|proj|live|dev|prod|foo|bar|baz|qwerty|asdf|lorem|ipsum|t3blbkfj/g;
 
 const NONE = 9;
-/** Step between two lower-cased alphanumerics: +1 / -1 / 0 within letters or within digits (9→0 counts as +1), else NONE. */
+/** Alphanumeric class code of an ASCII character: digits 0-9, letters (either case) 10-35, anything else -1. */
+const CODE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) CODE[48 + i] = i;
+for (let i = 0; i < 26; i++) CODE[65 + i] = CODE[97 + i] = 10 + i;
+
+/** Step between two codes: +1 / -1 / 0 within letters or within digits (9→0 counts as +1), else NONE. */
 function step(a: number, b: number): number {
-  const da = a <= 57;
-  if (da !== b <= 57) return NONE;
+  const da = a < 10;
+  if (da !== b < 10) return NONE;
   let d = b - a;
   if (da) d = d === -9 ? 1 : d === 9 ? -1 : d;
   return d === 1 || d === -1 || d === 0 ? d : NONE;
 }
 
 /** Marks members of runs (consistent step +1/-1/0) of at least `min` elements among c[o], c[o+k], c[o+2k], … (n items). */
-function markRuns(c: Uint16Array, n: number, o: number, k: number, min: number, covered: Uint8Array): number {
+function markRuns(c: Int8Array, n: number, o: number, k: number, min: number, covered: Uint8Array): number {
   let runs = 0;
   let i = o;
   while (i + k < n) {
@@ -190,7 +195,7 @@ function bitCount(x: number): number {
 }
 
 // Scratch buffers (candidates are short; grown on demand, never shrunk): no allocation per call.
-let C = new Uint16Array(256);
+let C = new Int8Array(256);
 let COVERED = new Uint8Array(256);
 
 /**
@@ -204,7 +209,7 @@ export function lowInformation(v: string): boolean {
   const pre = KEY_PREFIX_RE.exec(v);
   const from = pre ? pre[0].length : 0;
   if (v.length - from > C.length) {
-    C = new Uint16Array(v.length * 2);
+    C = new Int8Array(v.length * 2);
     COVERED = new Uint8Array(v.length * 2);
   }
   const c = C;
@@ -216,22 +221,38 @@ export function lowInformation(v: string): boolean {
   let pairs = 0;
   let digits = 0;
   let digitPairs = 0;
+  let p1 = -1; // previous code
+  let p2 = -1; // the one before
   for (let i = from; i < v.length; i++) {
-    let x = v.charCodeAt(i);
-    if (x >= 65 && x <= 90) x += 32;
-    else if (!((x >= 48 && x <= 57) || (x >= 97 && x <= 122))) continue;
-    if (n > 0 && step(c[n - 1]!, x) !== NONE) {
-      pairs++;
-      if (x <= 57) digitPairs++;
+    const ch = v.charCodeAt(i);
+    if (ch >= 128) continue;
+    const x = CODE[ch]!;
+    if (x < 0) continue;
+    if (x < 10) {
+      digits++;
+      seenDigits |= 1 << x;
+      if (p1 >= 0 && p1 < 10) {
+        const d = x - p1;
+        if (d >= -1 && d <= 1 || d === 9 || d === -9) {
+          pairs++;
+          digitPairs++;
+        }
+      }
+      if (p2 >= 0 && p2 < 10) {
+        const d = x - p2;
+        if (d >= -1 && d <= 1 || d === 9 || d === -9) {
+          pairs++;
+          digitPairs++;
+        }
+      }
+    } else {
+      seenLetters |= 1 << (x - 10);
+      if (p1 >= 10 && x - p1 >= -1 && x - p1 <= 1) pairs++;
+      if (p2 >= 10 && x - p2 >= -1 && x - p2 <= 1) pairs++;
     }
-    if (n > 1 && step(c[n - 2]!, x) !== NONE) {
-      pairs++;
-      if (x <= 57) digitPairs++;
-    }
-    if (x <= 57) digits++;
     c[n++] = x;
-    if (x <= 57) seenDigits |= 1 << (x - 48);
-    else seenLetters |= 1 << (x - 97);
+    p2 = p1;
+    p1 = x;
   }
   if (n < 6) return false;
   const covered = COVERED.fill(0, 0, n);
@@ -253,17 +274,20 @@ export function lowInformation(v: string): boolean {
   for (let i = 0; i < n; i++) {
     if (!covered[i]) {
       u++;
-      if (c[i]! <= 57) ud++;
+      if (c[i]! < 10) ud++;
     }
   }
   if (u <= 3) return true;
   if (!pre || ud > 3) return false;
-  const s = String.fromCharCode.apply(null, c.subarray(0, n) as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < n; i++) s += c[i]! < 10 ? String.fromCharCode(48 + c[i]!) : String.fromCharCode(87 + c[i]!);
   FILLER_RE.lastIndex = 0;
   for (let m = FILLER_RE.exec(s); m; m = FILLER_RE.exec(s)) {
-    for (let i = m.index; i < m.index + m[0].length; i++) if (!covered[i]) {
-      covered[i] = 1;
-      u--;
+    for (let i = m.index; i < m.index + m[0].length; i++) {
+      if (!covered[i]) {
+        covered[i] = 1;
+        u--;
+      }
     }
   }
   return u <= 3;

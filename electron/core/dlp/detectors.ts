@@ -115,13 +115,13 @@ const KEYISH = '(?:(?:api[_\\-. ]?key|apikey|secret|token|passw(?:or)?d|passwd|p
 const GENERIC_RE = new RegExp(`${KEYISH}["']?\\s*(?:[:=]|=>|:=)\\s*["'\`]?([^\\s"'\`,;)}\\]]{8,256})|\\b[Bb]earer\\s+([A-Za-z0-9_\\-.=+/]{20,512})|\\b(?:passw(?:or)?d|passcode|pwd)\\s+(?:is|was|es|est|ist)\\s+["'\`]?([^\\s"'\`,;]{6,64})`, 'gi');
 
 function secretLike(v: string, min = 16): boolean {
-  if (v.length < min || isPlaceholder(v)) return false;
+  if (v.length < min) return false;
   if (/^[a-z]+(?:[_\-.][a-z]+)*$/i.test(v)) return false; // words, identifiers
   if (/^(?:https?:\/\/|\/|\.\/|~\/)/.test(v)) return false; // URLs, paths
   if (/^\d+(?:\.\d+)*$/.test(v)) return false; // numbers, versions
   if (/^(?:true|false|null|none|undefined|required|optional|string)$/i.test(v)) return false;
   if (/[()]/.test(v)) return false; // code: request.headers.get(...), os.getenv(...)
-  return charClasses(v) >= 2 && entropy(v) >= 3.0;
+  return charClasses(v) >= 2 && entropy(v) >= 3.0 && !isPlaceholder(v); // the costliest test last
 }
 
 const PASSWORD_NAME = /passw(?:or)?d|passwd|pwd/i;
