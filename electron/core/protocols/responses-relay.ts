@@ -1,10 +1,9 @@
-import { once } from 'node:events';
 import type { OutputFilter, RequestContext } from '../pipeline/context.ts';
 import type { UpstreamResponse } from '../providers/openai-compatible.ts';
 import { GatewayError } from '../util/errors.ts';
 import { SseReader } from './sse.ts';
 import { fromOpenAIUsage } from './openai-usage.ts';
-import { endCutStream, sendUpstreamBody, startSse, streamFailure } from './stream-tail.ts';
+import { endCutStream, sendUpstreamBody, startSse, streamFailure, pumpStream } from './stream-tail.ts';
 import { inBandError } from './translate/decode.ts';
 import { throwUpstream } from './translate/relay.ts';
 
@@ -108,17 +107,17 @@ export async function relayResponsesStream(ctx: RequestContext, up: UpstreamResp
     },
   });
   try {
-    for await (const chunk of up.body) {
-      reader.push(chunk as Buffer);
-      if (early) throw early;
-      if (pending && started) {
-        const ok = res.write(pending);
+    await pumpStream(ctx, up.body, reader, {
+      check: () => {
+        if (early) throw early;
+      },
+      take: () => {
+        if (!started) return '';
+        const out = pending;
         pending = '';
-        if (!ok) await once(res, 'drain', { signal: ctx.abort.signal });
-      }
-    }
-    reader.end();
-    if (early) throw early;
+        return out;
+      },
+    });
     if (!started) start();
     res.end(pending);
   } catch (err) {

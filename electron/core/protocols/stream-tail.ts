@@ -5,6 +5,8 @@ import { GatewayError } from '../util/errors.ts';
 import { estimateTokens } from './openai-usage.ts';
 import { airlockHeaders } from './openai-relay.ts';
 import { streamErrorEvent } from './stream-errors.ts';
+import type { SseReader } from './sse.ts';
+import { once } from 'node:events';
 
 /** The headers of every relayed event stream. */
 export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
@@ -66,4 +68,25 @@ export function endCutStream(ctx: RequestContext, err: unknown, cut: CutStream):
   ctx.status = ge.status;
   ctx.errorType = ge.code ?? ge.kind;
   if (!res.writableEnded) res.end(cut.pending + (cut.errorEvent ? cut.errorEvent(ge) : streamErrorEvent(ctx.protocol.id, ge)));
+}
+
+/**
+ * Feeds an upstream event stream through a relay's reader, writing what the relay has ready after each chunk
+ * (honouring backpressure). `check` throws an error the relay found in the stream (e.g. an error event before
+ * any output); `take` hands over the text ready to go out and clears it (empty while the answer has not started).
+ */
+export async function pumpStream(
+  ctx: RequestContext,
+  body: AsyncIterable<unknown>,
+  reader: SseReader,
+  io: { check(): void; take(): string },
+): Promise<void> {
+  for await (const chunk of body) {
+    reader.push(chunk as Buffer);
+    io.check();
+    const out = io.take();
+    if (out && !ctx.res.write(out)) await once(ctx.res, 'drain', { signal: ctx.abort.signal });
+  }
+  reader.end();
+  io.check();
 }
